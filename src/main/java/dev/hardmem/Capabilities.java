@@ -1,0 +1,189 @@
+package dev.hardmem;
+
+import dev.hardmem.internal.os.Errno;
+import dev.hardmem.internal.os.Libc;
+import dev.hardmem.internal.os.Memory;
+import dev.hardmem.internal.os.Platform;
+import dev.hardmem.internal.os.Smaps;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What this machine and this process give hardmem, read live: limits, kernel features that are really tried (not
+ * guessed from a version number), and the settings that decide whether memory can leave the process through swap,
+ * core dumps or a debugger.
+ *
+ * <p>{@link #probe()} makes a handful of system calls (it maps, advises and unmaps one page, and creates and
+ * destroys one {@code memfd_secret} file); nothing it does outlives the call.
+ *
+ * @param pageSize             bytes per page ({@code sysconf(_SC_PAGESIZE)})
+ * @param memlockSoft          {@code RLIMIT_MEMLOCK} soft limit in bytes, -1 for unlimited
+ * @param memlockHard          {@code RLIMIT_MEMLOCK} hard limit in bytes, -1 for unlimited
+ * @param capIpcLock           whether the process holds {@code CAP_IPC_LOCK} (then the memlock limit does not apply)
+ * @param memfdSecret          {@code "ok"} if {@code memfd_secret(2)} worked end to end, otherwise why not
+ * @param madvDontdump         whether {@code madvise(MADV_DONTDUMP)} was accepted
+ * @param madvWipeonfork       whether {@code madvise(MADV_WIPEONFORK)} was accepted
+ * @param coreSoft             {@code RLIMIT_CORE} soft limit in bytes, -1 for unlimited
+ * @param coreHard             {@code RLIMIT_CORE} hard limit in bytes, -1 for unlimited
+ * @param corePattern          {@code /proc/sys/kernel/core_pattern}, or {@code null} if unreadable
+ * @param dumpable             {@code prctl(PR_GET_DUMPABLE)}: 0 none, 1 yes, 2 root only
+ * @param maxMapCount          {@code vm.max_map_count}, or -1 if unreadable
+ * @param mappings             mappings this process has now
+ * @param swapOn               whether any swap area is active ({@code /proc/swaps})
+ * @param ptraceScope          {@code kernel.yama.ptrace_scope}, or -1 if Yama is absent
+ * @param kernel               the kernel release ({@code /proc/sys/kernel/osrelease})
+ */
+public record Capabilities(long pageSize, long memlockSoft, long memlockHard, boolean capIpcLock,
+                           String memfdSecret, boolean madvDontdump, boolean madvWipeonfork,
+                           long coreSoft, long coreHard, String corePattern, int dumpable,
+                           long maxMapCount, int mappings, boolean swapOn, int ptraceScope, String kernel) {
+
+    /** Bit of {@code CAP_IPC_LOCK} in the capability sets of {@code /proc/self/status}. */
+    private static final int CAP_IPC_LOCK = 14;
+
+    /**
+     * Reads the capabilities of this machine and process now.
+     *
+     * @return the report
+     * @throws UnsupportedOperationException if this is not Linux on x86_64 or aarch64
+     */
+    public static Capabilities probe() {
+        Platform.current();
+        long[] memlock = Libc.getrlimit(Platform.RLIMIT_MEMLOCK);
+        long[] core = Libc.getrlimit(Platform.RLIMIT_CORE);
+        return new Capabilities(
+                Memory.pageSize(), memlock[0], memlock[1], holdsCapIpcLock(),
+                tryMemfdSecret(), tryAdvice(Platform.MADV_DONTDUMP), tryAdvice(Platform.MADV_WIPEONFORK),
+                core[0], core[1], readLine("/proc/sys/kernel/core_pattern"),
+                Libc.prctl(Platform.PR_GET_DUMPABLE, 0),
+                parseLong(readLine("/proc/sys/vm/max_map_count")), Smaps.countMappings(), readSwapOn(),
+                (int) parseLong(readLine("/proc/sys/kernel/yama/ptrace_scope")),
+                readLine("/proc/sys/kernel/osrelease"));
+    }
+
+    /** {@return whether {@code memfd_secret(2)} worked end to end} */
+    public boolean memfdSecretWorks() {
+        return "ok".equals(memfdSecret);
+    }
+
+    /** {@return whether memory can be locked without the memlock limit applying (root or {@code CAP_IPC_LOCK})} */
+    public boolean memlockUnlimited() {
+        return capIpcLock || memlockSoft == Platform.RLIM_INFINITY;
+    }
+
+    /** {@return whether a process crash can write a core file (core limit above 0 and the process dumpable)} */
+    public boolean coreDumpsPossible() {
+        return coreSoft != 0 && dumpable != 0;
+    }
+
+    static boolean holdsCapIpcLock() {
+        String status = readFile("/proc/self/status");
+        if (status == null) {
+            return false;
+        }
+        for (String line : status.split("\n")) {
+            if (line.startsWith("CapEff:")) {
+                long caps = Long.parseUnsignedLong(line.substring(7).trim(), 16);
+                return (caps & (1L << CAP_IPC_LOCK)) != 0;
+            }
+        }
+        return false;
+    }
+
+    private static String tryMemfdSecret() {
+        int fd;
+        try {
+            fd = Libc.memfdSecret(0);
+        } catch (SystemCallException e) {
+            return e.getMessage();
+        }
+        try {
+            long page = Memory.pageSize();
+            Libc.ftruncate(fd, page);
+            MemorySegment m = Libc.mmap(page, Platform.PROT_READ | Platform.PROT_WRITE, Platform.MAP_SHARED, fd, 0);
+            try {
+                m.set(ValueLayout.JAVA_BYTE, 0, (byte) 1);
+                m.fill((byte) 0);
+            } finally {
+                Libc.munmap(m);
+            }
+            return "ok";
+        } catch (SystemCallException e) {
+            return e.getMessage();
+        } finally {
+            Libc.close(fd);
+        }
+    }
+
+    private static boolean tryAdvice(int advice) {
+        long page = Memory.pageSize();
+        MemorySegment m = Libc.mmap(page, Platform.PROT_READ | Platform.PROT_WRITE,
+                Platform.MAP_PRIVATE | Platform.MAP_ANONYMOUS, -1, 0);
+        try {
+            Libc.madvise(m, advice);
+            return true;
+        } catch (SystemCallException e) {
+            if (e.errno() != Errno.EINVAL) {
+                throw e;
+            }
+            return false;
+        } finally {
+            Libc.munmap(m);
+        }
+    }
+
+    private static boolean readSwapOn() {
+        String swaps = readFile("/proc/swaps");
+        return swaps != null && swaps.strip().lines().count() > 1;
+    }
+
+    private static String readFile(String path) {
+        // A plain sequential stream: on some kernels Files.readString (which sizes, then reads at an offset)
+        // returns a truncated value for /proc/sys files (seen: "6" for a vm.max_map_count of 65530).
+        try (InputStream in = Files.newInputStream(Path.of(path))) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException | SecurityException e) {
+            return null;
+        }
+    }
+
+    private static String readLine(String path) {
+        String s = readFile(path);
+        return s == null ? null : s.strip();
+    }
+
+    private static long parseLong(String s) {
+        if (s == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** {@return the protections the default policy needs that this machine does not give, as sentences} */
+    public List<String> missingForDefaultPolicy() {
+        List<String> missing = new ArrayList<>();
+        if (!memlockUnlimited() && memlockSoft < 64 * 1024) {
+            missing.add("RLIMIT_MEMLOCK is " + memlockSoft + " bytes: too small to lock even one slab;"
+                    + " raise it (ulimit -l, or LimitMEMLOCK= in a systemd unit)");
+        }
+        if (!madvDontdump) {
+            missing.add("the kernel refuses MADV_DONTDUMP: secrets would appear in core dumps");
+        }
+        if (!madvWipeonfork) {
+            missing.add("the kernel refuses MADV_WIPEONFORK (Linux 4.14+): a forked child would inherit secrets");
+        }
+        return missing;
+    }
+}

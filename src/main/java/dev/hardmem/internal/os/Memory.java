@@ -1,0 +1,34 @@
+package dev.hardmem.internal.os;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Restricted segment operations: giving memory that hardmem owns a lifetime of its own, and naming raw addresses.
+ */
+@SuppressWarnings("restricted") // this package is where restricted calls are allowed to live
+public final class Memory {
+    private static final long PAGE_SIZE = Libc.sysconf(Platform.SC_PAGESIZE);
+
+    private Memory() {
+    }
+
+    /** {@return the size of a page on this machine, from {@code sysconf(_SC_PAGESIZE)}} */
+    public static long pageSize() {
+        return PAGE_SIZE;
+    }
+
+    /**
+     * {@return a view of {@code memory} (same address and size) that lives exactly as long as {@code lifetime}}
+     * Closing {@code lifetime} makes the view, and every slice of it, fail with {@link IllegalStateException},
+     * without touching the memory itself.
+     */
+    public static MemorySegment viewFor(MemorySegment memory, Arena lifetime) {
+        return memory.reinterpret(lifetime, null);
+    }
+
+    /** {@return a global-scope segment of {@code size} bytes at {@code address}} */
+    public static MemorySegment at(long address, long size) {
+        return MemorySegment.ofAddress(address).reinterpret(size);
+    }
+}

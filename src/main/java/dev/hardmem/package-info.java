@@ -1,0 +1,7 @@
+/**
+ * Secret values and secret arenas.
+ *
+ * <p>Unless a method says otherwise, passing {@code null} to any method of any class in this package throws
+ * {@link java.lang.NullPointerException}.
+ */
+package dev.hardmem;

@@ -1,0 +1,72 @@
+package dev.hardmem.tool;
+
+import dev.hardmem.SystemCallException;
+import dev.hardmem.internal.os.Errno;
+import dev.hardmem.internal.os.GuardProbe;
+import dev.hardmem.internal.os.Libc;
+import dev.hardmem.internal.os.Memory;
+import dev.hardmem.internal.os.Platform;
+import dev.hardmem.internal.os.Smaps;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+
+/**
+ * The live self-check of {@code doctor}: proves on this process, with the native layer alone, that a guard page
+ * faults, that a data page can be locked and advised, and that the kernel reports those flags.
+ */
+final class SelfCheck {
+    private SelfCheck() {
+    }
+
+    static List<Check> run() {
+        List<Check> checks = new ArrayList<>();
+        long page = Memory.pageSize();
+        MemorySegment both = Libc.mmap(2 * page, Platform.PROT_READ | Platform.PROT_WRITE,
+                Platform.MAP_PRIVATE | Platform.MAP_ANONYMOUS, -1, 0);
+        MemorySegment data = both.asSlice(0, page);
+        MemorySegment guard = both.asSlice(page, page);
+        try {
+            Libc.mprotect(guard, Platform.PROT_NONE);
+            int guardErrno = GuardProbe.probe(guard);
+            checks.add(new Check("guard page faults (write(pipe, guard, 1))", guardErrno == Errno.EFAULT,
+                    guardErrno == 0 ? "readable: the guard does not hold" : Errno.describe(guardErrno)));
+            int dataErrno = GuardProbe.probe(data);
+            checks.add(new Check("data page readable (write(pipe, data, 1))", dataErrno == 0,
+                    dataErrno == 0 ? "1 byte written" : Errno.describe(dataErrno)));
+            checks.add(attempt("mlock data page", () -> Libc.mlock(data)));
+            checks.add(attempt("madvise(MADV_DONTDUMP) data page",
+                    () -> Libc.madvise(data, Platform.MADV_DONTDUMP)));
+            checks.add(attempt("madvise(MADV_WIPEONFORK) data page",
+                    () -> Libc.madvise(data, Platform.MADV_WIPEONFORK)));
+            Smaps.Mapping d = Smaps.find(data.address());
+            checks.add(new Check("smaps flags of the data page", d.hasFlags("lo", "dd", "wf"),
+                    d.perms() + " VmFlags " + selected(d)));
+            Smaps.Mapping g = Smaps.find(guard.address());
+            checks.add(new Check("smaps of the guard page", g.perms().startsWith("---"), g.perms()));
+            checks.add(attempt("munlock data page", () -> Libc.munlock(data)));
+        } finally {
+            Libc.munmap(both);
+        }
+        return checks;
+    }
+
+    private static String selected(Smaps.Mapping m) {
+        TreeSet<String> shown = new TreeSet<>();
+        for (String f : new String[] {"lo", "dd", "wf"}) {
+            shown.add(m.flags().contains(f) ? f : "no-" + f);
+        }
+        return String.join(" ", shown);
+    }
+
+    private static Check attempt(String name, Runnable action) {
+        try {
+            action.run();
+            return new Check(name, true, "ok");
+        } catch (SystemCallException e) {
+            return new Check(name, false, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,9 @@
+/**
+ * hardmem: secrets in memory the garbage collector never sees.
+ *
+ * <p>Only the API packages are exported. {@code dev.hardmem.internal.os}, the one package that makes restricted
+ * FFM calls, and {@code dev.hardmem.tool}, the command line, are not.
+ */
+module dev.hardmem {
+    exports dev.hardmem;
+}
