@@ -1,0 +1,11 @@
+package dev.hardmem;
+
+import java.util.Set;
+
+/** The packages the module exports: the public API. Tests that walk the API start here. */
+final class ApiPackages {
+    static final Set<String> ALL = Set.of("dev.hardmem");
+
+    private ApiPackages() {
+    }
+}
