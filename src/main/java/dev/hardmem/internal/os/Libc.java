@@ -56,6 +56,8 @@ public final class Libc {
     private static final MethodHandle FTRUNCATE;
     private static final MethodHandle SYSCALL1;
     private static final MethodHandle MEMSET;
+    private static final MethodHandle POSIX_MEMALIGN;
+    private static final MethodHandle FREE;
 
     static {
         Platform.current();
@@ -81,6 +83,9 @@ public final class Libc {
         SYSCALL1 = errnoHandle("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG),
                 Linker.Option.firstVariadicArg(1));
         MEMSET = LINKER.downcallHandle(symbol("memset"), FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG));
+        POSIX_MEMALIGN = LINKER.downcallHandle(symbol("posix_memalign"),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+        FREE = LINKER.downcallHandle(symbol("free"), FunctionDescriptor.ofVoid(ADDRESS));
     }
 
     private static final long MAP_FAILED = -1L;
@@ -405,6 +410,33 @@ public final class Libc {
         try {
             MemorySegment ignored = (MemorySegment) MEMSET.invokeExact(region, value, length);
             assert ignored != null;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * {@return {@code size} bytes from the C heap, aligned to {@code alignment} (a power of two, at least the size
+     * of a pointer), as a global-scope segment the caller must {@link #free}}
+     */
+    public static MemorySegment posixMemalign(long size, long alignment) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(ADDRESS);
+            int r = (int) POSIX_MEMALIGN.invokeExact(out, alignment, size);
+            if (r != 0) {
+                // posix_memalign returns the error instead of setting errno
+                throw failure("posix_memalign", "len=" + size + ", alignment=" + alignment, r);
+            }
+            return out.get(ADDRESS, 0).reinterpret(size);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Frees memory from {@link #posixMemalign}. */
+    public static void free(MemorySegment memory) {
+        try {
+            FREE.invokeExact(memory);
         } catch (Throwable t) {
             throw rethrow(t);
         }

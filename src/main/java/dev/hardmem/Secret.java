@@ -1,0 +1,458 @@
+package dev.hardmem;
+
+import dev.hardmem.internal.alloc.Allocators;
+import dev.hardmem.internal.alloc.Block;
+import dev.hardmem.internal.alloc.Leaks;
+import dev.hardmem.internal.alloc.SecretAllocator;
+import dev.hardmem.internal.os.Libc;
+import dev.hardmem.internal.os.Memory;
+
+import javax.security.auth.Destroyable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.ref.Cleaner;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * One fixed-size secret with one owner: a key, a password, a seed. Its bytes live outside the Java heap, are only
+ * reachable inside {@link #read} and {@link #write}, and are wiped when it is {@linkplain #close() closed}.
+ *
+ * {@snippet :
+ * try (Secret<SecretKind.Key> key = Secret.random(SecretKind.Key.class, 32)) {
+ *     byte first = key.read(k -> k.get(ValueLayout.JAVA_BYTE, 0));   // the segment dies when the lambda returns
+ *     System.out.println(key);                                        // Secret[32 bytes, redacted]
+ * }                                                                   // wiped, then freed
+ * }
+ *
+ * <h2>Kinds are types</h2>
+ * The type parameter names the kind of secret ({@link SecretKind.Key}, {@link SecretKind.Password},
+ * {@link SecretKind.Seed}, or your own). A method that takes a {@code Secret<SecretKind.Key>} does not compile
+ * when handed a {@code Secret<SecretKind.Password>}.
+ *
+ * <h2>Access is scoped</h2>
+ * {@link #read} hands the function a read-only segment, {@link #write} a writable one; both segments have a
+ * lifetime of their own that ends when the function returns, so a reference that escapes throws
+ * {@link IllegalStateException} on use (and {@link WrongThreadException} from another thread). Reads and writes
+ * may nest and may run on several threads at once; {@link #close()} waits for those in progress, and throws
+ * {@link IllegalStateException} if called from inside one.
+ *
+ * <h2>It does not leak by accident</h2>
+ * {@link #toString()} is redacted, {@link #equals} is identity ({@link #contentEquals} compares contents in
+ * constant time), it is neither {@link java.io.Serializable} (serializing an object that holds one fails with
+ * {@link java.io.NotSerializableException}) nor {@link Cloneable}. The only way to copy its bytes onto the heap is
+ * {@link #insecureCopyToHeap()}, named so a reviewer can find it.
+ *
+ * <h2>Security guarantees</h2>
+ * Guaranteed: the bytes never enter the Java heap through this class (except through {@code insecure...}), are
+ * written by {@link #random} straight from the kernel, and are wiped before the memory is freed, on close and,
+ * for a secret that was never closed, by a {@link Cleaner} (which also logs a warning). Not guaranteed: copies
+ * the caller makes inside {@code read}, copies a JCA provider makes of a key, values the JIT keeps in registers
+ * or spills to the stack.
+ *
+ * @param <K> the kind of secret
+ */
+public final class Secret<K extends SecretKind> implements AutoCloseable, Destroyable {
+    private static final AtomicLong IDS = new AtomicLong();
+
+    private final Class<K> kind;
+    private final long size;
+    private final State state;
+    private final Cleaner.Cleanable cleanable;
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final long id = IDS.incrementAndGet();
+
+    private Secret(Class<K> kind, long size, long capacity, SecretAllocator allocator) {
+        this.kind = Objects.requireNonNull(kind, "kind");
+        if (capacity <= 0) {
+            throw new IllegalArgumentException("a secret must hold at least 1 byte, asked for " + capacity);
+        }
+        this.size = size;
+        Block block = allocator.allocate(capacity, 1);
+        this.state = new State(allocator, block, Leaks.site("Secret"));
+        this.cleanable = Leaks.CLEANER.register(this, state);
+    }
+
+    /** The memory of a secret; also its cleanup action, so it must not refer to the secret. */
+    private static final class State implements Runnable {
+        final SecretAllocator allocator;
+        final Block block;
+        final Throwable site;
+        volatile boolean closed;
+
+        State(SecretAllocator allocator, Block block, Throwable site) {
+            this.allocator = allocator;
+            this.block = block;
+            this.site = site;
+        }
+
+        @Override
+        public void run() {
+            boolean leaked = !closed;
+            closed = true;
+            try {
+                Wipe.segment(block.raw());
+            } finally {
+                allocator.free(block);
+                if (leaked) {
+                    Leaks.report("Secret", site);
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- factories
+
+    /**
+     * {@return a new secret of {@code size} bytes from the kernel's random generator ({@code getrandom(2)}), written
+     * straight into the secret's memory: no copy of them exists anywhere else}
+     *
+     * @param kind the kind of secret, e.g. {@code SecretKind.Key.class}
+     * @param size the number of bytes, at least 1
+     * @throws IllegalArgumentException if {@code size} is below 1
+     */
+    public static <K extends SecretKind> Secret<K> random(Class<K> kind, long size) {
+        return withContents(kind, size, Libc::getrandom);
+    }
+
+    /**
+     * {@return a new secret of {@code size} bytes, filled by {@code writer}} The writer gets a writable segment of
+     * exactly {@code size} zeroed bytes that dies when it returns; use it to derive a key straight into hardmem
+     * memory. If the writer throws, the secret is wiped and freed and the exception propagates.
+     *
+     * @param kind   the kind of secret
+     * @param size   the number of bytes, at least 1
+     * @param writer fills the segment
+     * @throws IllegalArgumentException if {@code size} is below 1
+     */
+    public static <K extends SecretKind> Secret<K> withContents(Class<K> kind, long size,
+                                                               Consumer<? super MemorySegment> writer) {
+        Objects.requireNonNull(writer, "writer");
+        Secret<K> s = new Secret<>(kind, size, size, Allocators.defaultAllocator());
+        s.fillOrDestroy(writer);
+        return s;
+    }
+
+    /**
+     * {@return a new secret holding the bytes of {@code source}; <strong>{@code source} is wiped</strong> (set to
+     * zeros) once copied, also when this method fails}
+     *
+     * @param kind   the kind of secret
+     * @param source the bytes; at least 1
+     * @throws IllegalArgumentException if {@code source} is empty
+     */
+    public static <K extends SecretKind> Secret<K> fromBytesWiping(Class<K> kind, byte[] source) {
+        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(source, "source");
+        try {
+            return withContents(kind, source.length, s -> s.copyFrom(MemorySegment.ofArray(source)));
+        } finally {
+            Wipe.bytes(source);
+        }
+    }
+
+    /**
+     * {@return a new secret holding {@code source} encoded as UTF-8; <strong>{@code source} is wiped</strong> (set
+     * to {@code '\0'}) once copied, also when this method fails} The encoding is done char by char straight into
+     * the secret's memory: no encoded copy is made on the heap. Unpaired surrogates are encoded as {@code '?'}.
+     *
+     * @param kind   the kind of secret, usually {@code SecretKind.Password.class}
+     * @param source the characters; at least 1
+     * @throws IllegalArgumentException if {@code source} is empty
+     */
+    public static <K extends SecretKind> Secret<K> fromCharsWiping(Class<K> kind, char[] source) {
+        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(source, "source");
+        try {
+            long n = Utf8.encodedLength(source);
+            return withContents(kind, n, s -> Utf8.encode(source, s));
+        } finally {
+            Wipe.chars(source);
+        }
+    }
+
+    /**
+     * {@return a new secret holding everything {@code in} gives until its end} At most {@code capacity} bytes are
+     * read; the secret's memory is that capacity from the start and never grows. The stream is read one byte at a
+     * time with {@link InputStream#read()}, so hardmem makes no heap buffer of the secret (the stream itself may
+     * have one).
+     *
+     * @param kind     the kind of secret
+     * @param in       the stream; it is not closed
+     * @param capacity the most bytes the secret may hold, at least 1
+     * @throws IllegalArgumentException if the stream holds more than {@code capacity} bytes, or none; nothing read
+     *                                  is kept
+     * @throws IOException              if the stream fails; nothing read is kept
+     */
+    public static <K extends SecretKind> Secret<K> readFrom(Class<K> kind, InputStream in, int capacity)
+            throws IOException {
+        Objects.requireNonNull(in, "in");
+        return readInto(kind, capacity, segment -> {
+            long n = 0;
+            int b;
+            while ((b = in.read()) >= 0) {
+                if (n == segment.byteSize()) {
+                    throw overCapacity(capacity);
+                }
+                segment.set(ValueLayout.JAVA_BYTE, n++, (byte) b);
+            }
+            return n;
+        });
+    }
+
+    /**
+     * {@return a new secret holding everything {@code channel} gives until its end} At most {@code capacity} bytes
+     * are read, straight into the secret's memory through a direct buffer view: no heap copy.
+     *
+     * @param kind     the kind of secret
+     * @param channel  the channel; it is not closed
+     * @param capacity the most bytes the secret may hold, at least 1
+     * @throws IllegalArgumentException if the channel holds more than {@code capacity} bytes, or none; nothing
+     *                                  read is kept
+     * @throws IOException              if the channel fails; nothing read is kept
+     */
+    public static <K extends SecretKind> Secret<K> readFrom(Class<K> kind, ReadableByteChannel channel,
+                                                            int capacity) throws IOException {
+        Objects.requireNonNull(channel, "channel");
+        return readInto(kind, capacity, segment -> {
+            ByteBuffer buf = segment.asByteBuffer();
+            while (buf.hasRemaining()) {
+                if (channel.read(buf) < 0) {
+                    return buf.position();
+                }
+            }
+            // Full: one more byte means the source is larger than the capacity.
+            try (Arena probe = Arena.ofConfined()) {
+                ByteBuffer one = probe.allocate(1).asByteBuffer();
+                int r;
+                while ((r = channel.read(one)) == 0) {
+                    Thread.onSpinWait();
+                }
+                if (r > 0) {
+                    Wipe.buffer(one);
+                    throw overCapacity(capacity);
+                }
+            }
+            return buf.position();
+        });
+    }
+
+    private interface Reader {
+        long read(MemorySegment segment) throws IOException;
+    }
+
+    private static <K extends SecretKind> Secret<K> readInto(Class<K> kind, int capacity, Reader reader)
+            throws IOException {
+        Objects.requireNonNull(kind, "kind");
+        if (capacity <= 0) {
+            throw new IllegalArgumentException("capacity must be at least 1, was " + capacity);
+        }
+        SecretAllocator allocator = Allocators.defaultAllocator();
+        Block block = allocator.allocate(capacity, 1);
+        long n;
+        try (Arena scope = Arena.ofConfined()) {
+            n = reader.read(Memory.viewFor(block.raw(), scope));
+        } catch (IOException | RuntimeException | Error e) {
+            Wipe.segment(block.raw());
+            allocator.free(block);
+            throw e;
+        }
+        if (n == 0) {
+            allocator.free(block);
+            throw new IllegalArgumentException("the source was empty: a secret must hold at least 1 byte");
+        }
+        return new Secret<>(kind, n, block, allocator);
+    }
+
+    private Secret(Class<K> kind, long size, Block block, SecretAllocator allocator) {
+        this.kind = kind;
+        this.size = size;
+        this.state = new State(allocator, block, Leaks.site("Secret"));
+        this.cleanable = Leaks.CLEANER.register(this, state);
+    }
+
+    private static IllegalArgumentException overCapacity(int capacity) {
+        return new IllegalArgumentException("the source holds more than the capacity of " + capacity
+                + " bytes; a secret never grows");
+    }
+
+    private void fillOrDestroy(Consumer<? super MemorySegment> writer) {
+        try {
+            write(writer);
+        } catch (RuntimeException | Error e) {
+            close();
+            throw e;
+        }
+    }
+
+    // ---------------------------------------------------------------- access
+
+    /**
+     * {@return what {@code reader} computes from the secret's bytes}
+     *
+     * <p>The segment is read-only, exactly {@link #size()} bytes, confined to the calling thread, and dies when
+     * {@code reader} returns: keep results, not the segment.
+     *
+     * @param reader reads the bytes
+     * @throws IllegalStateException if the secret is closed
+     */
+    public <R> R read(Function<? super MemorySegment, ? extends R> reader) {
+        Objects.requireNonNull(reader, "reader");
+        return access(false, reader);
+    }
+
+    /**
+     * Lets {@code writer} change the secret's bytes. The segment is writable, exactly {@link #size()} bytes,
+     * confined to the calling thread, and dies when {@code writer} returns.
+     *
+     * @param writer writes the bytes
+     * @throws IllegalStateException if the secret is closed
+     */
+    public void write(Consumer<? super MemorySegment> writer) {
+        Objects.requireNonNull(writer, "writer");
+        access(true, s -> {
+            writer.accept(s);
+            return null;
+        });
+    }
+
+    private <R> R access(boolean writable, Function<? super MemorySegment, ? extends R> body) {
+        ReentrantReadWriteLock.ReadLock r = lock.readLock();
+        r.lock();
+        try {
+            checkOpen();
+            Block b = state.block;
+            b.enter(writable);
+            try (Arena scope = Arena.ofConfined()) {
+                MemorySegment view = Memory.viewFor(b.raw().asSlice(0, size), scope);
+                return body.apply(writable ? view : view.asReadOnly());
+            } finally {
+                b.exit(writable);
+            }
+        } finally {
+            r.unlock();
+        }
+    }
+
+    /**
+     * {@return whether {@code other} holds the same bytes as this secret} Runs in time that depends only on the
+     * sizes (which are not secret), never on where the bytes differ.
+     *
+     * @param other the secret to compare with, of the same kind
+     * @throws IllegalStateException if either secret is closed
+     */
+    public boolean contentEquals(Secret<K> other) {
+        Objects.requireNonNull(other, "other");
+        if (other == this) {
+            checkOpenLocked();
+            return true;
+        }
+        // Lock in a fixed order so two threads comparing a with b and b with a cannot deadlock.
+        Secret<K> first = id < other.id ? this : other;
+        Secret<K> second = first == this ? other : this;
+        return first.read(a -> second.read(b -> ConstantTime.equals(a, b)));
+    }
+
+    /**
+     * {@return a copy of the secret's bytes on the Java heap} <strong>Insecure:</strong> the garbage collector may
+     * copy the array, and no one can wipe those copies. Use it only where an API demands a {@code byte[]}, and
+     * {@link Wipe#bytes wipe} the array as soon as possible.
+     *
+     * @throws IllegalStateException if the secret is closed
+     */
+    public byte[] insecureCopyToHeap() {
+        return read(s -> s.toArray(ValueLayout.JAVA_BYTE));
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    /** {@return the number of bytes of this secret} */
+    public long size() {
+        return size;
+    }
+
+    /** {@return the kind of this secret} */
+    public Class<K> kind() {
+        return kind;
+    }
+
+    /**
+     * Wipes the secret and frees its memory. Waits for reads and writes in progress on other threads.
+     *
+     * @throws IllegalStateException if it is already closed, or if called from inside this secret's own
+     *                               {@code read} or {@code write}
+     */
+    @Override
+    public void close() {
+        if (lock.getReadHoldCount() > 0) {
+            throw new IllegalStateException("a secret cannot be closed from inside its own read or write");
+        }
+        ReentrantReadWriteLock.WriteLock w = lock.writeLock();
+        w.lock();
+        try {
+            if (state.closed) {
+                throw SecretArena.alreadyClosed();
+            }
+            cleanable.clean();
+        } finally {
+            w.unlock();
+        }
+    }
+
+    /**
+     * The same as {@link #close()}: wipes the secret and frees its memory.
+     *
+     * @throws IllegalStateException as {@link #close()} does
+     */
+    @Override
+    public void destroy() {
+        close();
+    }
+
+    /** {@return whether this secret has been closed (destroyed)} */
+    @Override
+    public boolean isDestroyed() {
+        return state.closed;
+    }
+
+    private void checkOpen() {
+        if (state.closed) {
+            throw SecretArena.alreadyClosed();
+        }
+    }
+
+    private void checkOpenLocked() {
+        lock.readLock().lock();
+        try {
+            checkOpen();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** {@return {@code Secret[N bytes, redacted]}: never the contents} */
+    @Override
+    public String toString() {
+        return "Secret[" + size + " bytes, redacted]";
+    }
+
+    /** {@return whether {@code o} is this very secret} Contents are compared with {@link #contentEquals}. */
+    @Override
+    public boolean equals(Object o) {
+        return this == o;
+    }
+
+    /** {@return an identity hash code, independent of the contents} */
+    @Override
+    public int hashCode() {
+        return System.identityHashCode(this);
+    }
+}

@@ -1,0 +1,242 @@
+package dev.hardmem;
+
+import dev.hardmem.internal.alloc.Allocators;
+import dev.hardmem.internal.alloc.Block;
+import dev.hardmem.internal.alloc.Leaks;
+import dev.hardmem.internal.alloc.SecretAllocator;
+import dev.hardmem.internal.alloc.UnguardedAllocator;
+import dev.hardmem.internal.os.Memory;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.ref.Cleaner;
+import java.util.Arrays;
+
+/**
+ * An {@link Arena} whose memory is wiped, then freed, when it closes: the lifetime of every secret it holds is the
+ * lifetime of its owner, as with Rust's ownership and {@code zeroize}.
+ *
+ * {@snippet :
+ * try (SecretArena arena = SecretArena.ofConfined()) {
+ *     MemorySegment key = arena.allocate(32);
+ *     fill(key);                       // e.g. a KDF output, written straight into the segment
+ *     use(key);                        // hand it to FFM code that takes a segment or an Arena
+ * }                                    // every byte wiped, then freed; `key` now throws IllegalStateException
+ * }
+ *
+ * <p>It can be passed unchanged to any code that takes an {@code Arena} or a
+ * {@link java.lang.foreign.SegmentAllocator}. Every segment it returns is zeroed, aligned as asked, and of fixed
+ * size: nothing in hardmem can grow or move a segment.
+ *
+ * <h2>Lifetimes and threads</h2>
+ * {@link #ofConfined()} arenas belong to the thread that opened them: allocating, accessing and closing from
+ * another thread throws {@link WrongThreadException}. {@link #ofShared()} arenas may be used and closed from any
+ * thread. After {@link #close()}, every segment the arena returned throws {@link IllegalStateException}, as do
+ * {@link #allocate} and a second {@code close()}.
+ *
+ * <h2>Closing: lifetime first, then wipe, then free</h2>
+ * {@code close()} first ends the lifetime of the segments (the JDK's own scope closes, so no thread can read or
+ * write them any more), then wipes every byte of every segment, then gives the memory back. If a wipe or a free
+ * fails, the others still happen, and then the first failure is thrown. Wiping is done here, never from a
+ * {@code reinterpret} cleanup action: from JDK 25, a confined arena runs its first registered cleanup first, so a
+ * wipe registered after the allocation would touch freed memory.
+ *
+ * <p>An arena that becomes unreachable without being closed is still wiped and freed, by a {@link Cleaner}, and a
+ * warning is logged through {@link System.Logger} (logger {@code dev.hardmem}); run with
+ * {@code -Ddev.hardmem.leakDetection=stack} to have it name where the arena was opened. The cleaner waits until
+ * no segment of the arena is reachable either, so it never frees memory still in use.
+ *
+ * <h2>Security guarantees</h2>
+ * Guaranteed: the memory is outside the Java heap, so the garbage collector never copies it; it is zeroed when
+ * allocated and wiped before it is freed, on every path (normal close, close while an exception unwinds, a failed
+ * free, a leaked arena). Not guaranteed: copies made by the caller (reading a segment into a {@code byte[]}),
+ * copies a native library or JCA provider makes, values the JIT keeps in registers or spills to the stack. The
+ * unguarded arenas ({@link #ofConfinedUnguarded()}) add nothing more; the default arenas add what the default
+ * allocator gives (see {@code docs/guarantees.md}).
+ */
+public final class SecretArena implements Arena {
+    private final Arena lifetime;
+    private final Thread owner;
+    private final Blocks blocks;
+    private final Cleaner.Cleanable cleanable;
+
+    private SecretArena(boolean shared, SecretAllocator allocator) {
+        this.lifetime = shared ? Arena.ofShared() : Arena.ofConfined();
+        this.owner = shared ? null : Thread.currentThread();
+        String what = "SecretArena." + (shared ? "ofShared" : "ofConfined") + " (" + allocator.name() + ")";
+        this.blocks = new Blocks(allocator, what, Leaks.site(what));
+        // Registered on the scope, not on this object: segments keep the scope reachable, so the cleaner cannot
+        // free memory that a live segment still points to.
+        this.cleanable = Leaks.CLEANER.register(lifetime.scope(), blocks);
+    }
+
+    /**
+     * {@return a new arena owned by the current thread, backed by the default allocator}
+     */
+    public static SecretArena ofConfined() {
+        return new SecretArena(false, Allocators.defaultAllocator());
+    }
+
+    /**
+     * {@return a new arena that any thread may use and close, backed by the default allocator}
+     */
+    public static SecretArena ofShared() {
+        return new SecretArena(true, Allocators.defaultAllocator());
+    }
+
+    /**
+     * {@return a new confined arena backed by the C heap}: wiped before free and outside the Java heap, but with
+     * no guard pages, canaries, locking or core-dump exclusion. For comparison, and for machines where guarded
+     * memory cannot be had.
+     */
+    public static SecretArena ofConfinedUnguarded() {
+        return new SecretArena(false, UnguardedAllocator.INSTANCE);
+    }
+
+    /**
+     * {@return a new shared arena backed by the C heap}, unguarded as {@link #ofConfinedUnguarded()} is.
+     */
+    public static SecretArena ofSharedUnguarded() {
+        return new SecretArena(true, UnguardedAllocator.INSTANCE);
+    }
+
+    /** Internal: an arena over a given allocator (used by the guarded allocator's public factories). */
+    static SecretArena of(boolean shared, SecretAllocator allocator) {
+        return new SecretArena(shared, allocator);
+    }
+
+    /**
+     * Allocates {@code byteSize} zeroed bytes aligned to {@code byteAlignment}, which live until this arena
+     * closes.
+     *
+     * @throws IllegalArgumentException if {@code byteSize} is negative or {@code byteAlignment} is not a power of
+     *                                  two
+     * @throws IllegalStateException    if this arena is closed
+     * @throws WrongThreadException     if this arena is confined to another thread
+     */
+    @Override
+    public MemorySegment allocate(long byteSize, long byteAlignment) {
+        SecretAllocator.checkSizeAndAlignment(byteSize, byteAlignment);
+        checkThread();
+        synchronized (blocks) {
+            if (blocks.closed) {
+                throw alreadyClosed();
+            }
+            Block b = blocks.allocator.allocate(byteSize, byteAlignment);
+            blocks.add(b);
+            return Memory.viewFor(b.raw(), lifetime);
+        }
+    }
+
+    /** {@return the scope of every segment this arena allocates} */
+    @Override
+    public MemorySegment.Scope scope() {
+        return lifetime.scope();
+    }
+
+    /**
+     * Ends the lifetime of every segment, wipes every byte of them, then frees them.
+     *
+     * @throws IllegalStateException if the arena is already closed, or (shared) a segment is in use by a
+     *                               native call that holds it
+     * @throws WrongThreadException  if this arena is confined to another thread
+     */
+    @Override
+    public void close() {
+        checkThread();
+        synchronized (blocks) {
+            if (blocks.closed) {
+                throw alreadyClosed();
+            }
+            lifetime.close(); // may throw; then nothing has changed
+            blocks.closed = true;
+        }
+        cleanable.clean();
+        Throwable failure = blocks.failure;
+        if (failure instanceof RuntimeException r) {
+            throw r;
+        }
+        if (failure instanceof Error e) {
+            throw e;
+        }
+    }
+
+    /** {@return a description without contents or addresses} */
+    @Override
+    public String toString() {
+        synchronized (blocks) {
+            return "SecretArena[" + (owner == null ? "shared" : "confined") + ", " + blocks.allocator.name() + ", "
+                    + (blocks.closed ? "closed" : blocks.count + " segments") + "]";
+        }
+    }
+
+    private void checkThread() {
+        if (owner != null && owner != Thread.currentThread()) {
+            throw new WrongThreadException("Attempted access outside owning thread");
+        }
+    }
+
+    static IllegalStateException alreadyClosed() {
+        return new IllegalStateException("Already closed");
+    }
+
+    /** The memory an arena owns; also its cleanup action, so it must not refer to the arena. */
+    private static final class Blocks implements Runnable {
+        final SecretAllocator allocator;
+        final String what;
+        final Throwable site;
+        Block[] items = new Block[4];
+        int count;
+        boolean closed;
+        Throwable failure;
+
+        Blocks(SecretAllocator allocator, String what, Throwable site) {
+            this.allocator = allocator;
+            this.what = what;
+            this.site = site;
+        }
+
+        void add(Block b) {
+            if (count == items.length) {
+                items = Arrays.copyOf(items, count * 2);
+            }
+            items[count++] = b;
+        }
+
+        /** Wipes every block, then frees every block; runs once, from close() or from the cleaner. */
+        @Override
+        public void run() {
+            boolean leaked;
+            Block[] all;
+            int n;
+            synchronized (this) {
+                leaked = !closed;
+                closed = true;
+                all = items;
+                n = count;
+                items = new Block[0];
+                count = 0;
+            }
+            Throwable first = null;
+            for (int i = 0; i < n; i++) {
+                try {
+                    Wipe.segment(all[i].raw());
+                } catch (RuntimeException | Error e) {
+                    first = first == null ? e : first;
+                }
+            }
+            for (int i = 0; i < n; i++) {
+                try {
+                    allocator.free(all[i]);
+                } catch (RuntimeException | Error e) {
+                    first = first == null ? e : first;
+                }
+                all[i] = null;
+            }
+            failure = first;
+            if (leaked) {
+                Leaks.report(what, site);
+            }
+        }
+    }
+}

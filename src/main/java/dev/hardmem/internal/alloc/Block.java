@@ -1,0 +1,24 @@
+package dev.hardmem.internal.alloc;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * One allocation made by a {@link SecretAllocator}: its memory as a raw segment of the global scope, exactly as
+ * many bytes as were asked for. Only hardmem holds raw segments; users get views of them with a lifetime of their
+ * own (see {@code Memory.viewFor}).
+ */
+public interface Block {
+    /** {@return the memory, exactly the size asked for, global scope: never hand it out} */
+    MemorySegment raw();
+
+    /**
+     * Called before the memory is read ({@code writable} false) or written; nested and concurrent calls are
+     * counted. An allocator with access-scoped protection makes the pages accessible here.
+     */
+    default void enter(boolean writable) {
+    }
+
+    /** Called after the access begun by {@link #enter} ends. */
+    default void exit(boolean writable) {
+    }
+}
