@@ -6,4 +6,5 @@
  */
 module dev.hardmem {
     exports dev.hardmem;
+    exports dev.hardmem.guarded;
 }

@@ -1,5 +1,6 @@
 package dev.hardmem;
 
+import dev.hardmem.guarded.GuardedAllocator;
 import dev.hardmem.internal.alloc.Allocators;
 import dev.hardmem.internal.alloc.Block;
 import dev.hardmem.internal.alloc.Leaks;
@@ -11,6 +12,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.Cleaner;
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * An {@link Arena} whose memory is wiped, then freed, when it closes: the lifetime of every secret it holds is the
@@ -100,9 +102,23 @@ public final class SecretArena implements Arena {
         return new SecretArena(true, UnguardedAllocator.INSTANCE);
     }
 
-    /** Internal: an arena over a given allocator (used by the guarded allocator's public factories). */
-    static SecretArena of(boolean shared, SecretAllocator allocator) {
-        return new SecretArena(shared, allocator);
+    /**
+     * {@return a new confined arena whose memory comes from {@code allocator}} Use it to choose a tier or a policy
+     * other than the default (for example isolated secrets with access-scoped protection).
+     *
+     * @param allocator the guarded allocator to take memory from
+     */
+    public static SecretArena ofConfined(GuardedAllocator allocator) {
+        return new SecretArena(false, Objects.requireNonNull(allocator, "allocator"));
+    }
+
+    /**
+     * {@return a new shared arena whose memory comes from {@code allocator}}
+     *
+     * @param allocator the guarded allocator to take memory from
+     */
+    public static SecretArena ofShared(GuardedAllocator allocator) {
+        return new SecretArena(true, Objects.requireNonNull(allocator, "allocator"));
     }
 
     /**
