@@ -3,6 +3,7 @@ package dev.hardmem;
 import dev.hardmem.guarded.GuardedAllocator;
 import dev.hardmem.internal.alloc.Allocators;
 import dev.hardmem.internal.alloc.Block;
+import dev.hardmem.internal.alloc.GuardedBridge;
 import dev.hardmem.internal.alloc.Leaks;
 import dev.hardmem.internal.alloc.SecretAllocator;
 import dev.hardmem.internal.alloc.UnguardedAllocator;
@@ -109,7 +110,7 @@ public final class SecretArena implements Arena {
      * @param allocator the guarded allocator to take memory from
      */
     public static SecretArena ofConfined(GuardedAllocator allocator) {
-        return new SecretArena(false, Objects.requireNonNull(allocator, "allocator"));
+        return new SecretArena(false, GuardedBridge.allocatorOf(Objects.requireNonNull(allocator, "allocator")));
     }
 
     /**
@@ -118,7 +119,7 @@ public final class SecretArena implements Arena {
      * @param allocator the guarded allocator to take memory from
      */
     public static SecretArena ofShared(GuardedAllocator allocator) {
-        return new SecretArena(true, Objects.requireNonNull(allocator, "allocator"));
+        return new SecretArena(true, GuardedBridge.allocatorOf(Objects.requireNonNull(allocator, "allocator")));
     }
 
     /**
