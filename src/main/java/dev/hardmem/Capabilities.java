@@ -4,15 +4,11 @@ import dev.hardmem.internal.os.Errno;
 import dev.hardmem.internal.os.Libc;
 import dev.hardmem.internal.os.Memory;
 import dev.hardmem.internal.os.Platform;
+import dev.hardmem.internal.os.Proc;
 import dev.hardmem.internal.os.Smaps;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -46,9 +42,6 @@ public record Capabilities(long pageSize, long memlockSoft, long memlockHard, bo
                            long coreSoft, long coreHard, String corePattern, int dumpable,
                            long maxMapCount, int mappings, boolean swapOn, int ptraceScope, String kernel) {
 
-    /** Bit of {@code CAP_IPC_LOCK} in the capability sets of {@code /proc/self/status}. */
-    private static final int CAP_IPC_LOCK = 14;
-
     /**
      * Reads the capabilities of this machine and process now.
      *
@@ -60,13 +53,13 @@ public record Capabilities(long pageSize, long memlockSoft, long memlockHard, bo
         long[] memlock = Libc.getrlimit(Platform.RLIMIT_MEMLOCK);
         long[] core = Libc.getrlimit(Platform.RLIMIT_CORE);
         return new Capabilities(
-                Memory.pageSize(), memlock[0], memlock[1], holdsCapIpcLock(),
+                Memory.pageSize(), memlock[0], memlock[1], Proc.holdsCapIpcLock(),
                 tryMemfdSecret(), tryAdvice(Platform.MADV_DONTDUMP), tryAdvice(Platform.MADV_WIPEONFORK),
-                core[0], core[1], readLine("/proc/sys/kernel/core_pattern"),
+                core[0], core[1], Proc.readLine("/proc/sys/kernel/core_pattern"),
                 Libc.prctl(Platform.PR_GET_DUMPABLE, 0),
-                parseLong(readLine("/proc/sys/vm/max_map_count")), Smaps.countMappings(), readSwapOn(),
-                (int) parseLong(readLine("/proc/sys/kernel/yama/ptrace_scope")),
-                readLine("/proc/sys/kernel/osrelease"));
+                Proc.readLong("/proc/sys/vm/max_map_count", -1), Smaps.countMappings(), readSwapOn(),
+                (int) Proc.readLong("/proc/sys/kernel/yama/ptrace_scope", -1),
+                Proc.readLine("/proc/sys/kernel/osrelease"));
     }
 
     /** {@return whether {@code memfd_secret(2)} worked end to end} */
@@ -82,20 +75,6 @@ public record Capabilities(long pageSize, long memlockSoft, long memlockHard, bo
     /** {@return whether a process crash can write a core file (core limit above 0 and the process dumpable)} */
     public boolean coreDumpsPossible() {
         return coreSoft != 0 && dumpable != 0;
-    }
-
-    static boolean holdsCapIpcLock() {
-        String status = readFile("/proc/self/status");
-        if (status == null) {
-            return false;
-        }
-        for (String line : status.split("\n")) {
-            if (line.startsWith("CapEff:")) {
-                long caps = Long.parseUnsignedLong(line.substring(7).trim(), 16);
-                return (caps & (1L << CAP_IPC_LOCK)) != 0;
-            }
-        }
-        return false;
     }
 
     private static String tryMemfdSecret() {
@@ -141,34 +120,8 @@ public record Capabilities(long pageSize, long memlockSoft, long memlockHard, bo
     }
 
     private static boolean readSwapOn() {
-        String swaps = readFile("/proc/swaps");
+        String swaps = Proc.read("/proc/swaps");
         return swaps != null && swaps.strip().lines().count() > 1;
-    }
-
-    private static String readFile(String path) {
-        // A plain sequential stream: on some kernels Files.readString (which sizes, then reads at an offset)
-        // returns a truncated value for /proc/sys files (seen: "6" for a vm.max_map_count of 65530).
-        try (InputStream in = Files.newInputStream(Path.of(path))) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException | SecurityException e) {
-            return null;
-        }
-    }
-
-    private static String readLine(String path) {
-        String s = readFile(path);
-        return s == null ? null : s.strip();
-    }
-
-    private static long parseLong(String s) {
-        if (s == null) {
-            return -1;
-        }
-        try {
-            return Long.parseLong(s);
-        } catch (NumberFormatException e) {
-            return -1;
-        }
     }
 
     /** {@return the protections the default policy needs that this machine does not give, as sentences} */

@@ -18,6 +18,14 @@ public interface SecretAllocator {
      */
     Block allocate(long size, long alignment);
 
+    /**
+     * Allocates memory for a {@code Secret}, which is only touched inside {@code read} and {@code write} (between
+     * {@link Block#enter} and {@link Block#exit}); an allocator may protect it outside those.
+     */
+    default Block allocateForSecret(long size, long alignment) {
+        return allocate(size, alignment);
+    }
+
     /** Returns {@code block}, already wiped by the caller, to this allocator. */
     void free(Block block);
 

@@ -25,6 +25,7 @@ public enum Platform {
     public static final int MAP_ANONYMOUS = 0x20;
     public static final int MAP_NORESERVE = 0x4000;
 
+    public static final int MADV_DONTFORK = 10;
     public static final int MADV_DONTDUMP = 16;
     public static final int MADV_WIPEONFORK = 18;
 
