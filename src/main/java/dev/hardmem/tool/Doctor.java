@@ -1,6 +1,8 @@
 package dev.hardmem.tool;
 
 import dev.hardmem.Capabilities;
+import dev.hardmem.guarded.GuardedAllocator;
+import dev.hardmem.guarded.Stats;
 import dev.hardmem.internal.os.Platform;
 
 import java.io.PrintStream;
@@ -43,6 +45,13 @@ final class Doctor {
         Capabilities caps = Capabilities.probe();
         List<Row> rows = rows(caps);
         List<Check> checks = SelfCheck.run();
+        Stats stats = GuardedAllocator.shared().stats();
+        rows.add(new Row("allocator", stats.liveSecrets() + " live, " + bytes(stats.bytesLocked()) + " locked, "
+                + bytes(stats.bytesUnlocked()) + " unlocked, " + stats.mappings() + " mappings",
+                "the default guarded allocator (" + stats.backing() + "), after the self-check"));
+        rows.add(new Row("corruption", stats.canaryFailures() + " canary failures, " + stats.quarantinedSlots()
+                + " quarantined", stats.canaryFailures() == 0 ? "no overrun or write after free seen"
+                : "memory around secrets was overwritten"));
         List<String> missing = new ArrayList<>(caps.missingForDefaultPolicy());
         for (Check c : checks) {
             if (!c.passed()) {
@@ -50,7 +59,7 @@ final class Doctor {
             }
         }
         if (json) {
-            out.println(Json.write(document(caps, rows, checks, missing)));
+            out.println(Json.write(document(caps, rows, checks, missing, stats)));
         } else {
             printTable(out, rows, checks, missing);
         }
@@ -109,7 +118,7 @@ final class Doctor {
     }
 
     private static Map<String, Object> document(Capabilities c, List<Row> rows, List<Check> checks,
-                                                List<String> missing) {
+                                                List<String> missing, Stats stats) {
         Map<String, Object> caps = new LinkedHashMap<>();
         caps.put("platform", Platform.current().name().toLowerCase(Locale.ROOT));
         caps.put("kernel", c.kernel());
@@ -141,10 +150,22 @@ final class Doctor {
             m.put("evidence", k.evidence());
             self.add(m);
         }
+        Map<String, Object> allocator = new LinkedHashMap<>();
+        allocator.put("liveSecrets", stats.liveSecrets());
+        allocator.put("bytesInUse", stats.bytesInUse());
+        allocator.put("bytesLocked", stats.bytesLocked());
+        allocator.put("bytesUnlocked", stats.bytesUnlocked());
+        allocator.put("mappings", stats.mappings());
+        allocator.put("canaryFailures", stats.canaryFailures());
+        allocator.put("quarantinedSlots", stats.quarantinedSlots());
+        allocator.put("slabs", stats.slabs());
+        allocator.put("isolatedSlots", stats.isolatedSlots());
+        allocator.put("backing", stats.backing());
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("ok", missing.isEmpty());
         doc.put("missing", missing);
         doc.put("capabilities", caps);
+        doc.put("allocator", allocator);
         doc.put("report", meanings);
         doc.put("selfCheck", self);
         return doc;

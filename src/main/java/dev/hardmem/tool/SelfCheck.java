@@ -1,6 +1,9 @@
 package dev.hardmem.tool;
 
 import dev.hardmem.SystemCallException;
+import dev.hardmem.guarded.Allocation;
+import dev.hardmem.guarded.GuardedAllocator;
+import dev.hardmem.guarded.Tier;
 import dev.hardmem.internal.os.Errno;
 import dev.hardmem.internal.os.GuardProbe;
 import dev.hardmem.internal.os.Libc;
@@ -49,6 +52,42 @@ final class SelfCheck {
             checks.add(attempt("munlock data page", () -> Libc.munlock(data)));
         } finally {
             Libc.munmap(both);
+        }
+        checks.addAll(allocatorChecks());
+        return checks;
+    }
+
+    /** The same proofs, on memory from the real allocator (the shared default one, as secrets get it). */
+    private static List<Check> allocatorChecks() {
+        List<Check> checks = new ArrayList<>();
+        GuardedAllocator allocator = GuardedAllocator.shared();
+        Allocation isolated;
+        Allocation slab;
+        try {
+            isolated = allocator.allocate(32, 1, Tier.ISOLATED);
+            slab = allocator.allocate(32, 1, Tier.SLAB);
+        } catch (RuntimeException e) {
+            checks.add(new Check("allocate from the guarded allocator", false, e.getMessage()));
+            return checks;
+        }
+        try {
+            MemorySegment s = isolated.segment();
+            long end = s.address() + s.byteSize();
+            int past = GuardProbe.probe(end);
+            checks.add(new Check("isolated secret: one byte past the end faults", past == Errno.EFAULT,
+                    past == 0 ? "readable: no guard" : Errno.describe(past)));
+            int last = GuardProbe.probe(end - 1);
+            checks.add(new Check("isolated secret: its last byte is readable", last == 0,
+                    last == 0 ? "1 byte written" : Errno.describe(last)));
+            for (Allocation a : new Allocation[] {isolated, slab}) {
+                Smaps.Mapping m = Smaps.find(a.segment().address());
+                checks.add(new Check(a.tier().name().toLowerCase(java.util.Locale.ROOT)
+                        + " secret: smaps flags", m.hasFlags("lo", "dd", "wf") || m.hasFlags("lo", "dd")
+                        && m.perms().endsWith("s"), m.perms() + " VmFlags " + selected(m)));
+            }
+        } finally {
+            isolated.close();
+            slab.close();
         }
         return checks;
     }

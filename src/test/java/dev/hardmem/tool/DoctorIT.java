@@ -31,7 +31,9 @@ class DoctorIT {
         assertEquals(0, r.exitCode(), r.output());
         for (String expected : new String[] {"memlock limit", "MADV_DONTDUMP", "MADV_WIPEONFORK", "memfd_secret",
                 "core dumps", "mappings", "swap", "ptrace scope", "live self-check",
-                "PASS   guard page faults", "EFAULT (Bad address)", "VmFlags dd lo wf", "verdict: OK"}) {
+                "PASS   guard page faults", "EFAULT (Bad address)", "VmFlags dd lo wf", "verdict: OK",
+                "isolated secret: one byte past the end faults", "slab secret: smaps flags", "allocator",
+                "0 canary failures"}) {
             assertTrue(r.stdout().contains(expected), "missing '" + expected + "'\n" + r.output());
         }
         assertFalse(r.stdout().contains("FAIL"), r.output());
@@ -49,7 +51,10 @@ class DoctorIT {
         assertEquals(4096L, caps.get("pageSize"));
         assertEquals(Boolean.TRUE, caps.get("madvDontdump"));
         List<?> checks = assertInstanceOf(List.class, doc.get("selfCheck"));
-        assertTrue(checks.size() >= 6);
+        assertTrue(checks.size() >= 12, checks.toString());
+        Map<?, ?> allocator = assertInstanceOf(Map.class, doc.get("allocator"));
+        assertEquals(0L, allocator.get("liveSecrets"), "the self-check freed what it allocated");
+        assertEquals(0L, allocator.get("canaryFailures"));
         for (Object c : checks) {
             assertEquals(Boolean.TRUE, ((Map<?, ?>) c).get("passed"), c.toString());
         }
