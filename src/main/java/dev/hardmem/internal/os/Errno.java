@@ -30,8 +30,8 @@ public final class Errno {
         put(8, "ENOEXEC", "Exec format error");
         put(9, "EBADF", "Bad file number");
         put(10, "ECHILD", "No child processes");
-        put(11, "EAGAIN", "Try again");
-        put(12, "ENOMEM", "Out of memory");
+        put(11, "EAGAIN", "Resource temporarily unavailable");
+        put(12, "ENOMEM", "Cannot allocate memory");
         put(13, "EACCES", "Permission denied");
         put(14, "EFAULT", "Bad address");
         put(15, "ENOTBLK", "Block device required");
@@ -57,7 +57,7 @@ public final class Errno {
         put(35, "EDEADLK", "Resource deadlock would occur");
         put(36, "ENAMETOOLONG", "File name too long");
         put(37, "ENOLCK", "No record locks available");
-        put(38, "ENOSYS", "Invalid system call number");
+        put(38, "ENOSYS", "Function not implemented");
         put(39, "ENOTEMPTY", "Directory not empty");
         put(40, "ELOOP", "Too many symbolic links encountered");
         put(42, "ENOMSG", "No message of desired type");

@@ -112,7 +112,7 @@ class LibcTest {
         SystemCallException e = assertThrows(SystemCallException.class,
                 () -> Libc.mmap(Long.MAX_VALUE & ~(PAGE - 1), RW, ANON, -1, 0));
         assertEquals(Errno.ENOMEM, e.errno());
-        assertTrue(e.getMessage().contains("ENOMEM (Out of memory)"), e.getMessage());
+        assertTrue(e.getMessage().contains("ENOMEM (Cannot allocate memory)"), e.getMessage());
     }
 
     @Test
