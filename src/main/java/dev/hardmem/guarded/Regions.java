@@ -75,8 +75,14 @@ final class Regions {
         long dataBytes = n * runBytes;
         boolean lock = reserveLock(dataBytes);
         long total = Layout.regionBytes(n, runBytes);
-        MemorySegment whole = Libc.mmap(total, Platform.PROT_NONE,
-                Platform.MAP_PRIVATE | Platform.MAP_ANONYMOUS | Platform.MAP_NORESERVE, -1, 0);
+        MemorySegment whole;
+        try {
+            whole = Libc.mmap(total, Platform.PROT_NONE,
+                    Platform.MAP_PRIVATE | Platform.MAP_ANONYMOUS | Platform.MAP_NORESERVE, -1, 0);
+        } catch (RuntimeException | Error e) {
+            releaseLock(lock, dataBytes);
+            throw e;
+        }
         MemorySegment[] runs = new MemorySegment[n];
         int fd = -1;
         try {
