@@ -1,0 +1,60 @@
+package dev.hardmem.testing;
+
+import java.io.IOException;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Searches a file (a core or heap dump) for byte patterns, counting every occurrence of each. */
+public final class Hunt {
+    private static final long CHUNK = 256L << 20;
+
+    private Hunt() {
+    }
+
+    /** {@return how many times each pattern occurs in {@code file}} Patterns must be non-empty and short. */
+    public static Map<String, Long> count(Path file, Map<String, byte[]> patterns) throws IOException {
+        boolean[] first = new boolean[256];
+        int longest = 0;
+        Map<String, Long> found = new LinkedHashMap<>();
+        for (Map.Entry<String, byte[]> e : patterns.entrySet()) {
+            first[e.getValue()[0] & 0xFF] = true;
+            longest = Math.max(longest, e.getValue().length);
+            found.put(e.getKey(), 0L);
+        }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            for (long base = 0; base < size; base += CHUNK) {
+                long len = Math.min(size - base, CHUNK + longest - 1);
+                MappedByteBuffer buf = ch.map(FileChannel.MapMode.READ_ONLY, base, len);
+                int limit = (int) Math.min(len, CHUNK);
+                for (int i = 0; i < limit; i++) {
+                    if (!first[buf.get(i) & 0xFF]) {
+                        continue;
+                    }
+                    for (Map.Entry<String, byte[]> e : patterns.entrySet()) {
+                        if (matches(buf, i, (int) len, e.getValue())) {
+                            found.merge(e.getKey(), 1L, Long::sum);
+                        }
+                    }
+                }
+            }
+        }
+        return found;
+    }
+
+    private static boolean matches(MappedByteBuffer buf, int at, int len, byte[] p) {
+        if (at + p.length > len) {
+            return false;
+        }
+        for (int j = 0; j < p.length; j++) {
+            if (buf.get(at + j) != p[j]) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
