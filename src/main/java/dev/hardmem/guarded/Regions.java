@@ -8,6 +8,9 @@ import dev.hardmem.internal.os.Proc;
 import dev.hardmem.internal.os.Smaps;
 
 import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -32,6 +35,8 @@ final class Regions {
     final AtomicLong bytesLocked = new AtomicLong();
     final AtomicLong bytesUnlocked = new AtomicLong();
     final AtomicLong mappings = new AtomicLong();
+    /** Every region mapped and not yet unmapped, for verification and the proofs. */
+    private final Set<Region> live = ConcurrentHashMap.newKeySet();
     private volatile boolean warnedUnlocked;
 
     /** A mapped region: the whole reservation and its data runs. */
@@ -62,6 +67,11 @@ final class Regions {
         }
         this.memfd = useMemfd;
         this.backingNote = note;
+    }
+
+    /** {@return every region now mapped} */
+    List<Region> live() {
+        return List.copyOf(live);
     }
 
     String backing() {
@@ -123,7 +133,9 @@ final class Regions {
             }
         }
         mappings.addAndGet(cost);
-        return new Region(whole, runs, lock, cost);
+        Region region = new Region(whole, runs, lock, cost);
+        live.add(region);
+        return region;
     }
 
     /** Locks every run; false (and the runs unlocked) if the kernel refused and the policy allows going on. */
@@ -228,6 +240,7 @@ final class Regions {
             }
         }
         Libc.munmap(r.whole());
+        live.remove(r);
         if (r.locked()) {
             bytesLocked.addAndGet(-dataBytes);
         }
