@@ -143,6 +143,9 @@ public final class GuardedAllocator {
             allocation.endLifetime(); // WrongThreadException from another thread, before anything changes
             allocation.freed = true;
         }
+        // Wipe, then free: the same order as SecretArena.close, so the free observer sees zeros on every path.
+        // (With access protection the block is never an Allocation: those are Secrets only.)
+        allocation.block.raw().fill((byte) 0);
         heap.free(allocation.block);
     }
 
