@@ -103,6 +103,12 @@ final class Doctor {
                 c.swapOn() ? "unlocked pages could be swapped out; locked ones are not" : "nothing can be swapped"));
         rows.add(new Row("ptrace scope", c.ptraceScope() < 0 ? "no Yama" : String.valueOf(c.ptraceScope()),
                 ptraceMeaning(c)));
+        boolean sameUserDebugger = c.dumpable() != 0 && c.ptraceScope() < 2;
+        rows.add(new Row("reachable by", (c.coreDumpsPossible() ? "core dumps" : "no core dumps") + ", "
+                + (sameUserDebugger ? "same-user debuggers" : "no same-user debugger"),
+                (c.coreDumpsPossible() ? "a core would hold the heap, not secret pages" : "a crash leaves no core")
+                        + "; " + (sameUserDebugger ? "call Hardening.apply() to refuse same-user ptrace/gcore"
+                        : "only CAP_SYS_PTRACE (root) can attach")));
         return rows;
     }
 

@@ -12,6 +12,7 @@ import dev.hardmem.internal.os.Platform;
 import dev.hardmem.internal.os.Smaps;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
@@ -89,7 +90,37 @@ final class SelfCheck {
             isolated.close();
             slab.close();
         }
+        checks.add(freedMemoryCheck(allocator));
         return checks;
+    }
+
+    /**
+     * Fills a secret with a pattern, frees it, and reads the freed slot back: it stays mapped in the allocator's
+     * pool, so a raw view of the same address shows what an attacker reading freed memory would find.
+     */
+    private static Check freedMemoryCheck(GuardedAllocator allocator) {
+        String name = "freed secret memory reads back as zeros";
+        try {
+            long address;
+            long size = 32;
+            try (Allocation a = allocator.allocate(size, 1, Tier.SLAB)) {
+                a.segment().fill((byte) 0xA5);
+                address = a.segment().address();
+            }
+            int probe = GuardProbe.probe(address);
+            if (probe != 0) {
+                return new Check(name, true, "unmapped after free (" + Errno.describe(probe) + ")");
+            }
+            MemorySegment freed = Memory.at(address, size);
+            long nonZero = 0;
+            for (long i = 0; i < size; i++) {
+                nonZero += freed.get(ValueLayout.JAVA_BYTE, i) == 0 ? 0 : 1;
+            }
+            return new Check(name, nonZero == 0, nonZero == 0 ? size + " of " + size + " bytes zero"
+                    : nonZero + " of " + size + " bytes still set");
+        } catch (RuntimeException e) {
+            return new Check(name, false, e.getMessage());
+        }
     }
 
     private static String selected(Smaps.Mapping m) {

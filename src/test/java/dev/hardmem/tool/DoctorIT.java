@@ -33,7 +33,7 @@ class DoctorIT {
                 "core dumps", "mappings", "swap", "ptrace scope", "live self-check",
                 "PASS   guard page faults", "EFAULT (Bad address)", "VmFlags dd lo wf", "verdict: OK",
                 "isolated secret: one byte past the end faults", "slab secret: smaps flags", "allocator",
-                "0 canary failures"}) {
+                "0 canary failures", "PASS   freed secret memory reads back as zeros", "reachable by"}) {
             assertTrue(r.stdout().contains(expected), "missing '" + expected + "'\n" + r.output());
         }
         assertFalse(r.stdout().contains("FAIL"), r.output());
@@ -51,7 +51,7 @@ class DoctorIT {
         assertEquals(4096L, caps.get("pageSize"));
         assertEquals(Boolean.TRUE, caps.get("madvDontdump"));
         List<?> checks = assertInstanceOf(List.class, doc.get("selfCheck"));
-        assertTrue(checks.size() >= 12, checks.toString());
+        assertTrue(checks.size() >= 13, checks.toString());
         Map<?, ?> allocator = assertInstanceOf(Map.class, doc.get("allocator"));
         assertEquals(0L, allocator.get("liveSecrets"), "the self-check freed what it allocated");
         assertEquals(0L, allocator.get("canaryFailures"));
