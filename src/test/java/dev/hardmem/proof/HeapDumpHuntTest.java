@@ -1,0 +1,156 @@
+package dev.hardmem.proof;
+
+import com.sun.management.HotSpotDiagnosticMXBean;
+import dev.hardmem.Secret;
+import dev.hardmem.SecretArena;
+import dev.hardmem.SecretKind;
+import dev.hardmem.internal.os.Libc;
+import dev.hardmem.testing.ChildJvm;
+import dev.hardmem.testing.Hunt;
+import org.junit.jupiter.api.Test;
+
+import java.io.InputStream;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A child JVM makes secrets of every kind from random 32-byte patterns, uses them through the public API, then
+ * dumps its whole heap (dead objects included) with {@code HotSpotDiagnosticMXBean.dumpHeap}. The dump is
+ * searched for every pattern: none may be there. Control: a pattern kept in a plain {@code byte[]} is found.
+ */
+class HeapDumpHuntTest {
+
+    /** Child: prints {@code name=hex} for each pattern, then {@code dump=path}. */
+    public static final class Holder {
+        public static void main(String[] args) throws Exception {
+            Path dump = Path.of(args[0]);
+            Map<String, String> patterns = new LinkedHashMap<>();
+            SecureRandom rng = new SecureRandom();
+
+            Secret<SecretKind.Key> random = Secret.random(SecretKind.Key.class, 32);
+            patterns.put("Secret.random", random.read(Holder::hex));
+
+            byte[] bytes = new byte[32];
+            rng.nextBytes(bytes);
+            patterns.put("Secret.fromBytesWiping", HexFormat.of().formatHex(bytes));
+            Secret<SecretKind.Key> fromBytes = Secret.fromBytesWiping(SecretKind.Key.class, bytes);
+
+            char[] chars = new char[32];
+            for (int i = 0; i < chars.length; i++) {
+                chars[i] = (char) ('!' + rng.nextInt(94));
+            }
+            // The secret holds the UTF-8 bytes; for ASCII they equal the chars. The char[] (UTF-16) is hunted too.
+            StringBuilder utf8 = new StringBuilder();
+            StringBuilder utf16 = new StringBuilder();
+            for (char c : chars) {
+                utf8.append(String.format("%02x", (int) c));
+                utf16.append(String.format("%02x00", (int) c));
+            }
+            patterns.put("Secret.fromCharsWiping (UTF-8)", utf8.toString());
+            patterns.put("Secret.fromCharsWiping (the char[], UTF-16)", utf16.toString());
+            Secret<SecretKind.Password> fromChars = Secret.fromCharsWiping(SecretKind.Password.class, chars);
+
+            // A stream with no buffer of its own: its bytes come from a generator, one at a time.
+            long seed = rng.nextLong();
+            SplittableRandom gen = new SplittableRandom(seed);
+            StringBuilder streamHex = new StringBuilder();
+            for (int i = 0; i < 32; i++) {
+                streamHex.append(String.format("%02x", gen.nextInt(256)));
+            }
+            patterns.put("Secret.readFrom(InputStream)", streamHex.toString());
+            SplittableRandom replay = new SplittableRandom(seed);
+            int[] left = {32};
+            InputStream in = new InputStream() {
+                @Override
+                public int read() {
+                    return left[0]-- > 0 ? replay.nextInt(256) : -1;
+                }
+            };
+            Secret<SecretKind.Seed> fromStream = Secret.readFrom(SecretKind.Seed.class, in, 64);
+
+            // Use them through the API: read, write, contentEquals.
+            Secret<SecretKind.Key> copy = Secret.withContents(SecretKind.Key.class, 32,
+                    dst -> random.read(src -> {
+                        dst.copyFrom(src);
+                        return null;
+                    }));
+            if (!random.contentEquals(copy) || fromBytes.contentEquals(random)) {
+                throw new AssertionError("contentEquals");
+            }
+            fromStream.write(s -> s.set(ValueLayout.JAVA_BYTE, 31, s.get(ValueLayout.JAVA_BYTE, 31)));
+
+            // Arena segments, allocated, filled from the kernel, and closed (a closed one must leave nothing).
+            SecretArena open = SecretArena.ofConfined();
+            MemorySegment live = open.allocate(32);
+            Libc.getrandom(live);
+            patterns.put("SecretArena segment (open)", hex(live));
+            try (SecretArena closed = SecretArena.ofShared()) {
+                MemorySegment s = closed.allocate(32);
+                Libc.getrandom(s);
+                patterns.put("SecretArena segment (closed)", hex(s));
+            }
+
+            byte[] control = new byte[32];
+            rng.nextBytes(control);
+            patterns.put("control", HexFormat.of().formatHex(control));
+
+            HotSpotDiagnosticMXBean bean = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+            bean.dumpHeap(dump.toString(), false); // false: dead objects too
+            StringBuilder out = new StringBuilder();
+            patterns.forEach((k, v) -> out.append(k).append('=').append(v).append('\n'));
+            System.out.print(out);
+            System.out.println(List.of(random, fromBytes, fromChars, fromStream, copy, open, control).size());
+        }
+
+        private static String hex(MemorySegment s) {
+            StringBuilder b = new StringBuilder();
+            for (long i = 0; i < 32; i++) {
+                int v = s.get(ValueLayout.JAVA_BYTE, i) & 0xFF;
+                b.append(Character.forDigit(v >> 4, 16)).append(Character.forDigit(v & 15, 16));
+            }
+            return b.toString();
+        }
+    }
+
+    @Test
+    void noSecretPatternIsInTheHeapDumpButTheControlIs() throws Exception {
+        Path dir = Files.createTempDirectory("hardmem-heap");
+        Path dump = dir.resolve("heap.hprof");
+        try {
+            ChildJvm.Result r = ChildJvm.run(List.of(), List.of("-Xmx128m", "-XX:+UseSerialGC"), Holder.class,
+                    dump.toString());
+            assertEquals(0, r.exitCode(), r.output());
+            Map<String, byte[]> patterns = new LinkedHashMap<>();
+            for (String line : r.stdout().split("\n")) {
+                int eq = line.indexOf('=');
+                if (eq > 0) {
+                    patterns.put(line.substring(0, eq), HexFormat.of().parseHex(line.substring(eq + 1).strip()));
+                }
+            }
+            assertEquals(8, patterns.size(), r.output());
+            Map<String, Long> found = Hunt.count(dump, patterns);
+            assertTrue(found.get("control") > 0, "control: the byte[] pattern must be in the dump, or the hunt is"
+                    + " blind");
+            for (Map.Entry<String, Long> e : found.entrySet()) {
+                if (!e.getKey().equals("control")) {
+                    assertEquals(0L, e.getValue(), e.getKey() + " was found in the heap dump");
+                }
+            }
+        } finally {
+            Files.deleteIfExists(dump);
+            Files.deleteIfExists(dir);
+        }
+    }
+}
