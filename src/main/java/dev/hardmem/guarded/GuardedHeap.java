@@ -89,29 +89,36 @@ final class GuardedHeap implements SecretAllocator {
     @Override
     public void free(Block block) {
         checkOpen();
+        // A tier refuses a double free or a busy block with IllegalStateException before changing anything; a
+        // corruption is reported after the block was wiped and freed, so it still counts as freed.
         if (block instanceof SlabTier.SlabBlock sb && sb.slab.owner.tier() == slabs) {
             SecretAllocator.beforeFree(sb.raw());
             try {
                 slabs.free(sb);
-            } finally {
+            } catch (MemoryCorruptionError e) {
                 counted(sb.raw().byteSize());
+                throw e;
             }
+            counted(sb.raw().byteSize());
         } else if (block instanceof IsolatedTier.IsolatedBlock ib && liveIsolated.contains(ib)) {
-            if (!ib.protect) {
-                SecretAllocator.beforeFree(ib.raw());
-            }
             try {
                 isolated.free(ib);
-            } finally {
-                if (liveIsolated.remove(ib)) {
-                    counted(ib.raw().byteSize());
-                }
+            } catch (MemoryCorruptionError e) {
+                freedIsolated(ib);
+                throw e;
             }
+            freedIsolated(ib);
         } else if (block instanceof IsolatedTier.IsolatedBlock) {
             throw new IllegalStateException("this secret memory was already freed (double free), or was not"
                     + " allocated by " + name + "; nothing was changed");
         } else {
             throw new IllegalArgumentException("this memory was not allocated by " + name + "; nothing was changed");
+        }
+    }
+
+    private void freedIsolated(IsolatedTier.IsolatedBlock ib) {
+        if (liveIsolated.remove(ib)) {
+            counted(ib.raw().byteSize());
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.hardmem.guarded;
 
 import dev.hardmem.internal.alloc.Block;
+import dev.hardmem.internal.alloc.SecretAllocator;
 import dev.hardmem.internal.os.Libc;
 import dev.hardmem.internal.os.Platform;
 
@@ -187,6 +188,7 @@ final class IsolatedTier {
         if (b.protect) {
             Libc.mprotect(run, RW);
         }
+        SecretAllocator.beforeFree(b.raw);
         long end = b.userOffset + b.raw.byteSize();
         boolean intact = b.canaryIntact()
                 && GuardedHeap.isZero(run, 0, b.userOffset - Layout.CANARY)
