@@ -7,4 +7,6 @@
 module dev.hardmem {
     exports dev.hardmem;
     exports dev.hardmem.guarded;
+    exports dev.hardmem.nonce;
+    exports dev.hardmem.aead;
 }

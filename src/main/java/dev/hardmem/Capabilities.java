@@ -11,6 +11,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * What this machine and this process give hardmem, read live: limits, kernel features that are really tried (not
@@ -35,12 +36,18 @@ import java.util.List;
  * @param mappings             mappings this process has now
  * @param swapOn               whether any swap area is active ({@code /proc/swaps})
  * @param ptraceScope          {@code kernel.yama.ptrace_scope}, or -1 if Yama is absent
- * @param kernel               the kernel release ({@code /proc/sys/kernel/osrelease})
+ * @param kernel               the kernel release ({@code /proc/sys/kernel/osrelease}), or {@code "unknown"}
  */
 public record Capabilities(long pageSize, long memlockSoft, long memlockHard, boolean capIpcLock,
                            String memfdSecret, boolean madvDontdump, boolean madvWipeonfork,
                            long coreSoft, long coreHard, String corePattern, int dumpable,
                            long maxMapCount, int mappings, boolean swapOn, int ptraceScope, String kernel) {
+
+    /** Checks the components: only {@code corePattern} may be {@code null} (unreadable). */
+    public Capabilities {
+        Objects.requireNonNull(memfdSecret, "memfdSecret");
+        Objects.requireNonNull(kernel, "kernel");
+    }
 
     /**
      * Reads the capabilities of this machine and process now.
@@ -59,7 +66,7 @@ public record Capabilities(long pageSize, long memlockSoft, long memlockHard, bo
                 Libc.prctl(Platform.PR_GET_DUMPABLE, 0),
                 Proc.readLong("/proc/sys/vm/max_map_count", -1), Smaps.countMappings(), readSwapOn(),
                 (int) Proc.readLong("/proc/sys/kernel/yama/ptrace_scope", -1),
-                Proc.readLine("/proc/sys/kernel/osrelease"));
+                Objects.requireNonNullElse(Proc.readLine("/proc/sys/kernel/osrelease"), "unknown"));
     }
 
     /** {@return whether {@code memfd_secret(2)} worked end to end} */

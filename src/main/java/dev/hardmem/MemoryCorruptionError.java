@@ -17,6 +17,6 @@ public final class MemoryCorruptionError extends Error {
      * @param message what was found where, without any secret bytes or addresses
      */
     public MemoryCorruptionError(String message) {
-        super(message);
+        super(java.util.Objects.requireNonNull(message, "message"));
     }
 }

@@ -14,6 +14,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
 import java.util.Objects;
@@ -76,7 +77,7 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
             throw new IllegalArgumentException("a secret must hold at least 1 byte, asked for " + capacity);
         }
         this.size = size;
-        Block block = allocator.allocate(capacity, 1);
+        Block block = allocator.allocateForSecret(capacity, 1);
         this.state = new State(allocator, block, Leaks.site("Secret"));
         this.cleanable = Leaks.CLEANER.register(this, state);
     }
@@ -99,7 +100,13 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
             boolean leaked = !closed;
             closed = true;
             try {
-                Wipe.segment(block.raw());
+                // The allocator may keep a secret's pages inaccessible outside enter/exit.
+                block.enter(true);
+                try {
+                    Wipe.segment(block.raw());
+                } finally {
+                    block.exit(true);
+                }
             } finally {
                 allocator.free(block);
                 if (leaked) {
@@ -256,18 +263,25 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
             throw new IllegalArgumentException("capacity must be at least 1, was " + capacity);
         }
         SecretAllocator allocator = Allocators.defaultAllocator();
-        Block block = allocator.allocate(capacity, 1);
+        Block block = allocator.allocateForSecret(capacity, 1);
         long n;
+        boolean kept = false;
+        block.enter(true);
         try (Arena scope = Arena.ofConfined()) {
             n = reader.read(Memory.viewFor(block.raw(), scope));
-        } catch (IOException | RuntimeException | Error e) {
-            Wipe.segment(block.raw());
-            allocator.free(block);
-            throw e;
-        }
-        if (n == 0) {
-            allocator.free(block);
-            throw new IllegalArgumentException("the source was empty: a secret must hold at least 1 byte");
+            if (n == 0) {
+                throw new IllegalArgumentException("the source was empty: a secret must hold at least 1 byte");
+            }
+            kept = true;
+        } finally {
+            // Whatever went wrong (over capacity, an IOException, an Error), nothing read is kept.
+            if (!kept) {
+                Wipe.segment(block.raw());
+            }
+            block.exit(true);
+            if (!kept) {
+                allocator.free(block);
+            }
         }
         return new Secret<>(kind, n, block, allocator);
     }
@@ -339,6 +353,10 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
             }
         } finally {
             r.unlock();
+            // The view given to the body does not refer to this secret, and compiled code drops `this` after its
+            // last use: without the fence, a secret held only by the caller's expression
+            // (`Secret.random(..).read(..)`) could be wiped and freed by the cleaner while the body still reads.
+            Reference.reachabilityFence(this);
         }
     }
 
@@ -401,6 +419,8 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
             if (state.closed) {
                 throw SecretArena.alreadyClosed();
             }
+            // Closed first: the cleanup action takes a secret it finds still open for a leak, and reports it.
+            state.closed = true;
             cleanable.clean();
         } finally {
             w.unlock();

@@ -1,5 +1,7 @@
 package dev.hardmem;
 
+import java.util.Objects;
+
 /**
  * A call into the operating system failed.
  *
@@ -21,8 +23,8 @@ public class SystemCallException extends RuntimeException {
      * @param message the full message
      */
     public SystemCallException(String call, int errno, String message) {
-        super(message);
-        this.call = call;
+        super(Objects.requireNonNull(message, "message"));
+        this.call = Objects.requireNonNull(call, "call");
         this.errno = errno;
     }
 

@@ -16,7 +16,7 @@ final class Utf8 {
                 n += 1;
             } else if (c < 0x800) {
                 n += 2;
-            } else if (Character.isHighSurrogate(c) && i + 1 < chars.length && Character.isLowSurrogate(chars[i + 1])) {
+            } else if (startsPair(chars, i)) {
                 n += 4;
                 i++;
             } else if (Character.isSurrogate(c)) {
@@ -28,6 +28,11 @@ final class Utf8 {
         return n;
     }
 
+    /** {@return whether {@code chars[i]} and {@code chars[i + 1]} are a surrogate pair: one code point, 4 bytes} */
+    private static boolean startsPair(char[] chars, int i) {
+        return Character.isHighSurrogate(chars[i]) && i + 1 < chars.length && Character.isLowSurrogate(chars[i + 1]);
+    }
+
     static void encode(char[] chars, MemorySegment out) {
         long p = 0;
         for (int i = 0; i < chars.length; i++) {
@@ -37,7 +42,7 @@ final class Utf8 {
             } else if (c < 0x800) {
                 p = put(out, p, 0xC0 | (c >> 6));
                 p = put(out, p, 0x80 | (c & 0x3F));
-            } else if (Character.isHighSurrogate(c) && i + 1 < chars.length && Character.isLowSurrogate(chars[i + 1])) {
+            } else if (startsPair(chars, i)) {
                 int cp = Character.toCodePoint(c, chars[++i]);
                 p = put(out, p, 0xF0 | (cp >> 18));
                 p = put(out, p, 0x80 | ((cp >> 12) & 0x3F));

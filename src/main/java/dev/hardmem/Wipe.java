@@ -20,7 +20,10 @@ import java.util.Objects;
  * definition, so its stores are visible to other code and must be performed. A full fence after the fill and a
  * {@link Reference#reachabilityFence reachability fence} keep the target alive and the stores ordered before
  * anything that follows. Stores to native memory ({@link MemorySegment}s outside the heap) are never eliminated
- * by HotSpot in any case. {@code WipeTest} runs the wipe hot enough to be compiled by C2, then checks every byte.
+ * by HotSpot in any case. {@code WipeTest#theWipeSurvivesC2} calls every variant 200,000 times from code that uses
+ * the bytes and then drops them, in a child JVM where C2 is the only compiler ({@code -Xbatch
+ * -XX:-TieredCompilation}); it checks from {@code -XX:+PrintCompilation} that the callers were compiled, and checks
+ * every byte after every call.
  *
  * <h2>Security guarantees</h2>
  * After a method returns, every element of its argument is zero. It does <em>not</em> reach copies: a

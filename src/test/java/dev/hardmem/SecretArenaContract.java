@@ -66,6 +66,17 @@ abstract class SecretArenaContract {
     }
 
     @Test
+    void segmentsAreOffTheHeap() {
+        try (SecretArena arena = open()) {
+            for (long size : new long[] {0, 1, 32, 5000}) {
+                MemorySegment s = arena.allocate(size);
+                assertTrue(s.isNative(), "size " + size);
+                assertTrue(s.heapBase().isEmpty(), "size " + size);
+            }
+        }
+    }
+
+    @Test
     void closeWipesEverySegmentBeforeItIsFreed() {
         try (FreeWatch watch = FreeWatch.start()) {
             long total = 0;

@@ -14,6 +14,6 @@ public final class MemoryBudgetException extends RuntimeException {
      * @param message the limit, the numbers, and how to raise it
      */
     public MemoryBudgetException(String message) {
-        super(message);
+        super(java.util.Objects.requireNonNull(message, "message"));
     }
 }

@@ -16,4 +16,8 @@ package dev.hardmem.guarded;
  */
 public record Stats(long liveSecrets, long bytesInUse, long bytesLocked, long bytesUnlocked, long mappings,
                     long canaryFailures, long quarantinedSlots, long slabs, long isolatedSlots, String backing) {
+    /** Checks the components. */
+    public Stats {
+        java.util.Objects.requireNonNull(backing, "backing");
+    }
 }

@@ -1,0 +1,22 @@
+/**
+ * Authenticated encryption with single-use nonces: ChaCha20-Poly1305 and AES-256-GCM through JCA, with keys kept
+ * in {@link dev.hardmem.Secret}s and data in {@link java.lang.foreign.MemorySegment}s.
+ *
+ * <p>A {@link dev.hardmem.aead.SealingKey} is bound to one {@link dev.hardmem.nonce.NonceSequence}; sealing takes
+ * an {@link dev.hardmem.nonce.UnusedNonce} from it, consumes it, and returns a {@link dev.hardmem.aead.Sealed}
+ * holding the {@link dev.hardmem.nonce.UsedNonce} and the ciphertext. An {@link dev.hardmem.aead.OpeningKey} takes
+ * only a {@code UsedNonce}. See {@code docs/nonces.md} for the flow, and {@code SealingKey} for exactly what JCA
+ * copies onto the heap.
+ *
+ * <h2>Security guarantees</h2>
+ * Guaranteed: no nonce is sealed with twice through this package; a nonce of another key's sequence is refused;
+ * no plaintext is released unless its tag verifies; hardmem puts the key's bytes on the heap only for the length
+ * of one call and wipes them after it, and makes no heap copy of plaintext. Not guaranteed: nonce uniqueness
+ * across two sequences the caller created for the same key; the copies the JCA provider makes (of plaintext and
+ * of values derived from the key), listed in {@code SealingKey} and {@code OpeningKey}; values the JIT keeps in
+ * registers or spills to the stack.
+ *
+ * <p>Unless a method says otherwise, passing {@code null} to any method of any class in this package throws
+ * {@link java.lang.NullPointerException}.
+ */
+package dev.hardmem.aead;

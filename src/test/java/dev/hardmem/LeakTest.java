@@ -1,0 +1,265 @@
+package dev.hardmem;
+
+import dev.hardmem.SecretKind.Key;
+import dev.hardmem.testing.ChildJvm;
+import dev.hardmem.testing.FreeLog;
+import dev.hardmem.testing.FreeWatch;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.ref.WeakReference;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Arenas and secrets that become unreachable without being closed: the cleaner wipes and frees them and a warning
+ * names where they were opened; and it never does so while a segment of the arena is still reachable.
+ */
+class LeakTest {
+    private static final long TIMEOUT_MS = 10_000;
+
+    /** Opens an arena, fills segments, and forgets the arena; returns the addresses of its segments. */
+    private static List<Long> leakAnArena(boolean shared) {
+        SecretArena arena = shared ? SecretArena.ofShared() : SecretArena.ofConfined();
+        List<Long> addresses = new ArrayList<>();
+        for (int i = 1; i <= 5; i++) {
+            MemorySegment s = arena.allocate(i * 100L, 8);
+            s.fill((byte) 0xA7);
+            addresses.add(s.address());
+        }
+        return addresses;
+    }
+
+    private static long leakASecret() {
+        Secret<Key> s = Secret.withContents(Key.class, 64, m -> m.fill((byte) 0x4B));
+        return s.read(MemorySegment::address);
+    }
+
+    @Test
+    void anUnclosedConfinedArenaIsWipedAndFreedByTheCleaner() throws InterruptedException {
+        assertArenaCleaned(false);
+    }
+
+    @Test
+    void anUnclosedSharedArenaIsWipedAndFreedByTheCleaner() throws InterruptedException {
+        assertArenaCleaned(true);
+    }
+
+    private static void assertArenaCleaned(boolean shared) throws InterruptedException {
+        try (FreeLog log = FreeLog.start()) {
+            List<Long> addresses = leakAnArena(shared);
+            for (int i = 0; i < addresses.size(); i++) {
+                Optional<FreeLog.Freed> f = log.awaitFreed(addresses.get(i), TIMEOUT_MS);
+                assertTrue(f.isPresent(), "segment " + i + " was not freed within " + TIMEOUT_MS + " ms");
+                assertEquals((i + 1) * 100L, f.get().size());
+                assertTrue(f.get().zero(), "segment " + i + " was freed without being wiped");
+            }
+        }
+    }
+
+    @Test
+    void anUnclosedSecretIsWipedAndFreedByTheCleaner() throws InterruptedException {
+        try (FreeLog log = FreeLog.start()) {
+            long address = leakASecret();
+            Optional<FreeLog.Freed> f = log.awaitFreed(address, TIMEOUT_MS);
+            assertTrue(f.isPresent(), "not freed within " + TIMEOUT_MS + " ms");
+            assertEquals(64, f.get().size());
+            assertTrue(f.get().zero());
+        }
+    }
+
+    private record Kept(MemorySegment segment, WeakReference<SecretArena> arena) {
+    }
+
+    private static Kept keepASegmentDropTheArena() {
+        SecretArena arena = SecretArena.ofConfined();
+        MemorySegment s = arena.allocate(256);
+        s.fill((byte) 0x3C);
+        return new Kept(s, new WeakReference<>(arena));
+    }
+
+    @Test
+    void theCleanerWaitsWhileASegmentIsReachableEvenIfTheArenaIsNot() throws InterruptedException {
+        try (FreeLog log = FreeLog.start()) {
+            Kept kept = keepASegmentDropTheArena();
+            MemorySegment segment = kept.segment();
+            long address = segment.address();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (kept.arena().get() != null) {
+                assertTrue(System.nanoTime() < deadline, "the SecretArena object was never collected");
+                System.gc();
+                Thread.sleep(10);
+            }
+            // The arena object is gone; give the cleaner every chance to run (wrongly) before looking.
+            for (int i = 0; i < 10; i++) {
+                System.gc();
+                Thread.sleep(20);
+            }
+            assertTrue(log.at(address).isEmpty(), "freed while a segment was still reachable");
+            assertTrue(segment.scope().isAlive());
+            for (long i = 0; i < segment.byteSize(); i++) {
+                assertEquals((byte) 0x3C, segment.get(ValueLayout.JAVA_BYTE, i), "byte " + i);
+            }
+            segment.set(ValueLayout.JAVA_BYTE, 0, (byte) 1);
+            // Now drop the segment too: the cleaner runs.
+            kept = null;
+            segment = null;
+            Optional<FreeLog.Freed> f = log.awaitFreed(address, TIMEOUT_MS);
+            assertTrue(f.isPresent(), "not freed once nothing was reachable");
+            assertTrue(f.get().zero());
+        }
+    }
+
+    @Test
+    void closedOwnersAreNotCleanedAgain() throws InterruptedException {
+        try (FreeWatch watch = FreeWatch.start()) {
+            SecretArena arena = SecretArena.ofConfined();
+            arena.allocate(10).fill((byte) 1);
+            arena.close();
+            Secret<Key> s = Secret.random(Key.class, 10);
+            s.close();
+            arena = null;
+            s = null;
+            for (int i = 0; i < 5; i++) {
+                System.gc();
+                Thread.sleep(20);
+            }
+            assertEquals(2, watch.blocks(), "each block freed exactly once");
+            assertEquals(0, watch.dirtyBlocks());
+        }
+    }
+
+    // ---------------------------------------------------------------- the warning, seen from a child JVM
+
+    /**
+     * Leaks one confined arena and one secret, waits until the cleaner has reported both through
+     * {@code System.Logger} (java.util.logging, whose default console handler writes to stderr), and prints how
+     * many blocks were freed and how many were dirty.
+     */
+    public static final class LeakingMain {
+        static void leakAnArenaHere() {
+            SecretArena.ofConfined().allocate(32).fill((byte) 1);
+        }
+
+        static void leakASecretHere() {
+            Secret.random(Key.class, 16);
+        }
+
+        /**
+         * Passes everything on to the real stderr, and counts the reports it sees go by. The console handler takes
+         * System.err when logging first starts, so installing this first puts it in the handler's path without
+         * naming java.util.logging (the tests are compiled in a module that does not read it).
+         */
+        static final class Tee extends PrintStream {
+            final AtomicInteger reports = new AtomicInteger();
+            private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+            private final PrintStream real;
+
+            Tee(PrintStream real) {
+                super(real, true);
+                this.real = real;
+            }
+
+            @Override
+            public synchronized void write(int b) {
+                real.write(b);
+                if (b == '\n') {
+                    if (line.toString().contains("was not closed")) {
+                        reports.incrementAndGet();
+                    }
+                    line.reset();
+                } else {
+                    line.write(b);
+                }
+            }
+
+            @Override
+            public synchronized void write(byte[] buf, int off, int len) {
+                for (int i = 0; i < len; i++) {
+                    write(buf[off + i]);
+                }
+            }
+
+            @Override
+            public void flush() {
+                real.flush();
+            }
+        }
+
+        public static void main(String[] args) throws InterruptedException {
+            Tee tee = new Tee(System.err);
+            System.setErr(tee);
+            if (args.length > 0 && args[0].equals("close")) {
+                // Owners closed by their owner are no leak; a report would come from close() itself, at once.
+                try (FreeWatch watch = FreeWatch.start()) {
+                    SecretArena arena = SecretArena.ofConfined();
+                    arena.allocate(32).fill((byte) 1);
+                    arena.close();
+                    Secret.random(Key.class, 16).close();
+                    Secret.random(Key.class, 16).destroy();
+                    System.out.println("freed=" + watch.blocks() + " dirty=" + watch.dirtyBlocks() + " reports="
+                            + tee.reports.get());
+                }
+                return;
+            }
+            try (FreeWatch watch = FreeWatch.start()) {
+                leakAnArenaHere();
+                leakASecretHere();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (tee.reports.get() < 2 && System.nanoTime() < deadline) {
+                    System.gc();
+                    Thread.sleep(20);
+                }
+                System.out.println("freed=" + watch.blocks() + " dirty=" + watch.dirtyBlocks() + " reports="
+                        + tee.reports.get());
+            }
+        }
+    }
+
+    @Test
+    void withStacksTheWarningNamesWhereTheArenaAndTheSecretWereOpened() throws Exception {
+        ChildJvm.Result r = ChildJvm.run(List.of(), List.of("-Ddev.hardmem.leakDetection=stack"), LeakingMain.class);
+        assertEquals(0, r.exitCode(), r.output());
+        assertEquals("freed=2 dirty=0 reports=2", r.stdout().strip(), r.output());
+        String err = r.stderr();
+        assertTrue(err.contains("SecretArena.ofConfined"), r.output());
+        assertTrue(err.contains("Secret was not closed"), r.output());
+        assertTrue(err.contains("was not closed; the cleaner wiped and freed its memory"), r.output());
+        assertTrue(err.contains("It was opened at:"), r.output());
+        // The frames of the user code that opened them.
+        assertTrue(err.contains("at dev.hardmem.LeakTest$LeakingMain.leakAnArenaHere("), r.output());
+        assertTrue(err.contains("at dev.hardmem.LeakTest$LeakingMain.leakASecretHere("), r.output());
+        assertTrue(err.contains("WARNING"), r.output());
+    }
+
+    @Test
+    void ownersThatWereClosedAreNotReported() throws Exception {
+        ChildJvm.Result r = ChildJvm.run(List.of(), List.of(), LeakingMain.class, "close");
+        assertEquals(0, r.exitCode(), r.output());
+        assertEquals("freed=3 dirty=0 reports=0", r.stdout().strip(), r.output());
+        assertFalse(r.stderr().contains("was not closed"), r.output());
+    }
+
+    @Test
+    void withoutStacksTheWarningSaysHowToGetThem() throws Exception {
+        ChildJvm.Result r = ChildJvm.run(List.of(), List.of(), LeakingMain.class);
+        assertEquals(0, r.exitCode(), r.output());
+        assertEquals("freed=2 dirty=0 reports=2", r.stdout().strip(), r.output());
+        String err = r.stderr();
+        assertTrue(err.contains("SecretArena.ofConfined"), r.output());
+        assertTrue(err.contains("Secret was not closed"), r.output());
+        assertTrue(err.contains("Run with -Ddev.hardmem.leakDetection=stack to see where it was opened."),
+                r.output());
+        assertFalse(err.contains("LeakingMain.leak"), "no stack was captured\n" + r.output());
+    }
+}
