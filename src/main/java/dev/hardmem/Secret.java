@@ -1,7 +1,9 @@
 package dev.hardmem;
 
 import dev.hardmem.internal.alloc.Allocators;
+import dev.hardmem.guarded.GuardedAllocator;
 import dev.hardmem.internal.alloc.Block;
+import dev.hardmem.internal.alloc.GuardedBridge;
 import dev.hardmem.internal.alloc.Leaks;
 import dev.hardmem.internal.alloc.SecretAllocator;
 import dev.hardmem.internal.os.Libc;
@@ -144,6 +146,45 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
                                                                Consumer<? super MemorySegment> writer) {
         Objects.requireNonNull(writer, "writer");
         Secret<K> s = new Secret<>(kind, size, size, Allocators.defaultAllocator());
+        s.fillOrDestroy(writer);
+        return s;
+    }
+
+    /**
+     * {@return a new random secret, as {@link #random(Class, long)}, in memory from {@code allocator}} Use it to
+     * choose a policy other than the default, for example access-scoped protection, which keeps the secret's
+     * pages {@code PROT_NONE} except inside {@link #read} and {@link #write}:
+     * {@snippet :
+     * GuardedAllocator protectedMemory = GuardedAllocator.create(GuardPolicy.defaults().withAccessProtection(true));
+     * try (Secret<SecretKind.Key> key = Secret.random(SecretKind.Key.class, 32, protectedMemory)) {
+     *     key.read(k -> use(k));   // readable here, and only here
+     * }
+     * }
+     *
+     * @param kind      the kind of secret
+     * @param size      the number of bytes, at least 1
+     * @param allocator where the memory comes from
+     * @throws IllegalArgumentException if {@code size} is below 1
+     */
+    public static <K extends SecretKind> Secret<K> random(Class<K> kind, long size, GuardedAllocator allocator) {
+        return withContents(kind, size, allocator, Libc::getrandom);
+    }
+
+    /**
+     * {@return a new secret filled by {@code writer}, as {@link #withContents(Class, long, Consumer)}, in memory
+     * from {@code allocator}}
+     *
+     * @param kind      the kind of secret
+     * @param size      the number of bytes, at least 1
+     * @param allocator where the memory comes from
+     * @param writer    fills the segment
+     * @throws IllegalArgumentException if {@code size} is below 1
+     */
+    public static <K extends SecretKind> Secret<K> withContents(Class<K> kind, long size, GuardedAllocator allocator,
+                                                               Consumer<? super MemorySegment> writer) {
+        Objects.requireNonNull(allocator, "allocator");
+        Objects.requireNonNull(writer, "writer");
+        Secret<K> s = new Secret<>(kind, size, size, GuardedBridge.allocatorOf(allocator));
         s.fillOrDestroy(writer);
         return s;
     }
