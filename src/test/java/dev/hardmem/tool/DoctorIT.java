@@ -74,6 +74,15 @@ class DoctorIT {
     }
 
     @Test
+    void onTheModulePathWithNativeAccessForTheModuleAlone() throws Exception {
+        ChildJvm.Result r = ChildJvm.exec(List.of(ChildJvm.javaBinary(), "--enable-native-access=dev.hardmem",
+                "--module-path", System.getProperty("hardmem.jar"), "--module", "dev.hardmem", "doctor"));
+        assertEquals(0, r.exitCode(), r.output());
+        assertTrue(r.stdout().contains("verdict: OK"), r.output());
+        assertFalse(r.stderr().contains("WARNING"), "native access is granted to the module: " + r.output());
+    }
+
+    @Test
     void usageErrorsExitTwo() throws Exception {
         ChildJvm.Result unknownOption = jar(List.of(), "doctor", "--bogus");
         assertEquals(2, unknownOption.exitCode(), unknownOption.output());
