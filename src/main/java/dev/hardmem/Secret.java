@@ -19,6 +19,7 @@ import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.SelectableChannel;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -126,7 +127,9 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
      *
      * @param kind the kind of secret, e.g. {@code SecretKind.Key.class}
      * @param size the number of bytes, at least 1
-     * @throws IllegalArgumentException if {@code size} is below 1
+     * @throws IllegalArgumentException if {@code size} is below 1 or above 64 TiB
+     * @throws dev.hardmem.guarded.MemoryBudgetException if the memory cannot be locked (default policy
+     *                                  {@code REQUIRE}; see {@code GuardedAllocator})
      */
     public static <K extends SecretKind> Secret<K> random(Class<K> kind, long size) {
         return withContents(kind, size, Libc::getrandom);
@@ -140,7 +143,9 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
      * @param kind   the kind of secret
      * @param size   the number of bytes, at least 1
      * @param writer fills the segment
-     * @throws IllegalArgumentException if {@code size} is below 1
+     * @throws IllegalArgumentException if {@code size} is below 1 or above 64 TiB
+     * @throws dev.hardmem.guarded.MemoryBudgetException if the memory cannot be locked (default policy
+     *                                  {@code REQUIRE}; see {@code GuardedAllocator})
      */
     public static <K extends SecretKind> Secret<K> withContents(Class<K> kind, long size,
                                                                Consumer<? super MemorySegment> writer) {
@@ -164,7 +169,10 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
      * @param kind      the kind of secret
      * @param size      the number of bytes, at least 1
      * @param allocator where the memory comes from
-     * @throws IllegalArgumentException if {@code size} is below 1
+     * @throws IllegalArgumentException if {@code size} is below 1 or above 64 TiB
+     * @throws IllegalStateException    if {@code allocator} is closed
+     * @throws dev.hardmem.guarded.MemoryBudgetException if the memory cannot be locked under policy
+     *                                  {@code REQUIRE}
      */
     public static <K extends SecretKind> Secret<K> random(Class<K> kind, long size, GuardedAllocator allocator) {
         return withContents(kind, size, allocator, Libc::getrandom);
@@ -178,7 +186,9 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
      * @param size      the number of bytes, at least 1
      * @param allocator where the memory comes from
      * @param writer    fills the segment
-     * @throws IllegalArgumentException if {@code size} is below 1
+     * @throws IllegalArgumentException if {@code size} is below 1 or above 64 TiB
+     * @throws dev.hardmem.guarded.MemoryBudgetException if the memory cannot be locked (default policy
+     *                                  {@code REQUIRE}; see {@code GuardedAllocator})
      */
     public static <K extends SecretKind> Secret<K> withContents(Class<K> kind, long size, GuardedAllocator allocator,
                                                                Consumer<? super MemorySegment> writer) {
@@ -198,9 +208,9 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
      * @throws IllegalArgumentException if {@code source} is empty
      */
     public static <K extends SecretKind> Secret<K> fromBytesWiping(Class<K> kind, byte[] source) {
-        Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(source, "source");
         try {
+            Objects.requireNonNull(kind, "kind"); // inside the try: a bad kind still wipes the source
             return withContents(kind, source.length, s -> s.copyFrom(MemorySegment.ofArray(source)));
         } finally {
             Wipe.bytes(source);
@@ -217,9 +227,9 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
      * @throws IllegalArgumentException if {@code source} is empty
      */
     public static <K extends SecretKind> Secret<K> fromCharsWiping(Class<K> kind, char[] source) {
-        Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(source, "source");
         try {
+            Objects.requireNonNull(kind, "kind"); // inside the try: a bad kind still wipes the source
             long n = Utf8.encodedLength(source);
             return withContents(kind, n, s -> Utf8.encode(source, s));
         } finally {
@@ -258,24 +268,33 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
 
     /**
      * {@return a new secret holding everything {@code channel} gives until its end} At most {@code capacity} bytes
-     * are read, straight into the secret's memory through a direct buffer view: no heap copy.
+     * are read, straight into the secret's memory through direct buffer views: no heap copy.
      *
      * @param kind     the kind of secret
-     * @param channel  the channel; it is not closed
+     * @param channel  the channel, in blocking mode; it is not closed
      * @param capacity the most bytes the secret may hold, at least 1
-     * @throws IllegalArgumentException if the channel holds more than {@code capacity} bytes, or none; nothing
-     *                                  read is kept
+     * @throws IllegalArgumentException if the channel holds more than {@code capacity} bytes, or none, or is a
+     *                                  non-blocking {@link SelectableChannel}; nothing read is kept
      * @throws IOException              if the channel fails; nothing read is kept
      */
     public static <K extends SecretKind> Secret<K> readFrom(Class<K> kind, ReadableByteChannel channel,
                                                             int capacity) throws IOException {
         Objects.requireNonNull(channel, "channel");
+        if (channel instanceof SelectableChannel sc && !sc.isBlocking()) {
+            throw new IllegalArgumentException("the channel is non-blocking: it may return 0 bytes forever;"
+                    + " read it into a secret in blocking mode");
+        }
         return readInto(kind, capacity, segment -> {
-            ByteBuffer buf = segment.asByteBuffer();
-            while (buf.hasRemaining()) {
-                if (channel.read(buf) < 0) {
-                    return buf.position();
+            long done = 0;
+            long size = segment.byteSize();
+            while (done < size) {
+                // A ByteBuffer holds less than 2 GiB: read in views of at most 1 GiB.
+                ByteBuffer buf = segment.asSlice(done, Math.min(size - done, 1L << 30)).asByteBuffer();
+                int r = channel.read(buf);
+                if (r < 0) {
+                    return done;
                 }
+                done += r;
             }
             // Full: one more byte means the source is larger than the capacity.
             try (Arena probe = Arena.ofConfined()) {
@@ -289,7 +308,7 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
                     throw overCapacity(capacity);
                 }
             }
-            return buf.position();
+            return done;
         });
     }
 

@@ -108,6 +108,7 @@ public final class SecretArena implements Arena {
      * other than the default (for example isolated secrets with access-scoped protection).
      *
      * @param allocator the guarded allocator to take memory from
+     * @throws IllegalStateException if {@code allocator} is closed
      */
     public static SecretArena ofConfined(GuardedAllocator allocator) {
         return new SecretArena(false, GuardedBridge.allocatorOf(Objects.requireNonNull(allocator, "allocator")));
@@ -117,6 +118,7 @@ public final class SecretArena implements Arena {
      * {@return a new shared arena whose memory comes from {@code allocator}}
      *
      * @param allocator the guarded allocator to take memory from
+     * @throws IllegalStateException if {@code allocator} is closed
      */
     public static SecretArena ofShared(GuardedAllocator allocator) {
         return new SecretArena(true, GuardedBridge.allocatorOf(Objects.requireNonNull(allocator, "allocator")));
@@ -126,10 +128,13 @@ public final class SecretArena implements Arena {
      * Allocates {@code byteSize} zeroed bytes aligned to {@code byteAlignment}, which live until this arena
      * closes.
      *
-     * @throws IllegalArgumentException if {@code byteSize} is negative or {@code byteAlignment} is not a power of
-     *                                  two
+     * @throws IllegalArgumentException if {@code byteSize} is negative or above 64 TiB, or {@code byteAlignment} is
+     *                                  not a power of two, or (guarded arenas) is above the page size
      * @throws IllegalStateException    if this arena is closed
      * @throws WrongThreadException     if this arena is confined to another thread
+     * @throws dev.hardmem.guarded.MemoryBudgetException (guarded arenas) if the memory cannot be locked under
+     *                                  policy {@code REQUIRE}, or the mappings would cross {@code vm.max_map_count}
+     * @throws SystemCallException      if the operating system refuses the memory
      */
     @Override
     public MemorySegment allocate(long byteSize, long byteAlignment) {

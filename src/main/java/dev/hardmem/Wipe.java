@@ -111,6 +111,8 @@ public final class Wipe {
      *
      * @param buffer the buffer to wipe
      * @throws java.nio.ReadOnlyBufferException if the buffer is read-only
+     * @throws IllegalStateException            if the buffer is a view of a segment whose scope is closed
+     * @throws WrongThreadException             if the buffer is a view of a segment confined to another thread
      */
     public static void buffer(ByteBuffer buffer) {
         Objects.requireNonNull(buffer, "buffer");

@@ -43,7 +43,10 @@ import java.util.Objects;
  */
 public final class GuardedAllocator {
     static {
-        GuardedBridge.install(a -> a.heap);
+        GuardedBridge.install(a -> {
+            a.heap.checkOpen(); // an arena or secret over a closed allocator fails at once, not at first use
+            return a.heap;
+        });
     }
 
     private static final class Default {
@@ -165,8 +168,9 @@ public final class GuardedAllocator {
     }
 
     /**
-     * Wipes and unmaps every region of this allocator. Afterwards every method but {@link #stats()} throws
-     * {@link IllegalStateException}.
+     * Wipes and unmaps every region of this allocator. Afterwards {@code allocate}, {@code free}, {@code verify},
+     * {@code close}, and opening a {@code SecretArena} or {@code Secret} over it throw
+     * {@link IllegalStateException}; {@link #policy()}, {@link #stats()} and {@link #toString()} still answer.
      *
      * @throws IllegalStateException         if secrets are still live, or it is already closed
      * @throws UnsupportedOperationException for {@link #shared()}

@@ -162,7 +162,7 @@ final class GuardedHeap implements SecretAllocator {
         isolated.release();
     }
 
-    private void checkOpen() {
+    void checkOpen() {
         if (closed) {
             throw new IllegalStateException("this allocator is closed");
         }

@@ -29,6 +29,7 @@ final class Regions {
     private final boolean lockUnlimited;
     private final long memlockLimit;
     private final long maxMapCount;
+    private final long physicalBytes;
     private final boolean memfd;
     private final String backingNote;
 
@@ -49,6 +50,7 @@ final class Regions {
         this.lockUnlimited = Proc.holdsCapIpcLock() || memlock[0] == Platform.RLIM_INFINITY;
         this.memlockLimit = memlock[0];
         this.maxMapCount = Proc.readLong("/proc/sys/vm/max_map_count", 65530);
+        this.physicalBytes = Libc.sysconf(Platform.SC_PHYS_PAGES) * Layout.PAGE;
         String note;
         boolean useMemfd = false;
         if (policy.backing() == GuardPolicy.Backing.ANONYMOUS) {
@@ -177,6 +179,17 @@ final class Regions {
 
     /** Reserves {@code bytes} of the memlock budget; false when the policy lets the region go unlocked. */
     private boolean reserveLock(long bytes) {
+        if (bytesLocked.get() + bytes > physicalBytes) {
+            // Even without a limit (CAP_IPC_LOCK), locking more than the RAM there is cannot succeed; asking would
+            // only bring the OOM killer.
+            if (policy.lock() == GuardPolicy.Lock.REQUIRE || memfd) {
+                throw new MemoryBudgetException("cannot lock " + bytes + " more bytes of secret memory: this"
+                        + " machine has " + physicalBytes + " bytes of RAM and hardmem has " + bytesLocked.get()
+                        + " bytes locked");
+            }
+            countUnlocked(bytes);
+            return false;
+        }
         if (lockUnlimited) {
             bytesLocked.addAndGet(bytes);
             return true;

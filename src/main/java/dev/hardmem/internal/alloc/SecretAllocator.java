@@ -56,12 +56,22 @@ public interface SecretAllocator {
         }
     }
 
+    /**
+     * The largest secret any allocator hands out: 64 TiB, far beyond any machine's RAM, and far enough from
+     * {@code Long.MAX_VALUE} that no size, page or alignment arithmetic can overflow.
+     */
+    long MAX_SIZE = 1L << 46;
+
     /** Checks the arguments every allocator takes. */
     static void checkSizeAndAlignment(long size, long alignment) {
         if (size < 0) {
             throw new IllegalArgumentException("size must not be negative: " + size);
         }
-        if (alignment <= 0 || Long.bitCount(alignment) != 1) {
+        if (size > MAX_SIZE) {
+            throw new IllegalArgumentException("size " + size + " is larger than any secret can be ("
+                    + MAX_SIZE + " bytes)");
+        }
+        if (alignment <= 0 || Long.bitCount(alignment) != 1 || alignment > MAX_SIZE) {
             throw new IllegalArgumentException("alignment must be a power of two: " + alignment);
         }
     }

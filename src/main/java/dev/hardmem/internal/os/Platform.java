@@ -38,6 +38,7 @@ public enum Platform {
     public static final int PR_SET_DUMPABLE = 4;
 
     public static final int SC_PAGESIZE = 30;
+    public static final int SC_PHYS_PAGES = 85;
 
     private static final Platform CURRENT = detect();
     private static final String UNSUPPORTED = System.getProperty("os.name") + "/" + System.getProperty("os.arch");
