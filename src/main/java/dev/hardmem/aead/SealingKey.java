@@ -12,7 +12,11 @@ import javax.crypto.Cipher;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.security.ProviderException;
+import java.util.EnumSet;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.WeakHashMap;
 
 /**
  * A key that encrypts (seals), bound to the one {@link NonceSequence} its nonces come from. Sealing takes an
@@ -82,14 +86,16 @@ public final class SealingKey {
     }
 
     /**
-     * {@return a sealing key for {@code key}, drawing its nonces from {@code sequence}, which it binds}
+     * {@return a sealing key for {@code key}, drawing its nonces from {@code sequence}, which it binds} A secret
+     * gets one sealing key per algorithm, ever: a second one would start a second sequence for the same key.
      *
      * @param algorithm the AEAD algorithm
      * @param key       the key, {@link Algorithm#keyLength()} bytes; borrowed, not closed by this object
      * @param sequence  the key's nonce sequence, of {@link Algorithm#nonceLength()}-byte nonces; it must not be
      *                  bound to another key
      * @throws IllegalArgumentException if the key or the sequence's nonces have the wrong length
-     * @throws IllegalStateException    if the key is closed, or the sequence is bound to another key
+     * @throws IllegalStateException    if the key is closed, already has a sealing key for this algorithm, or the
+     *                                  sequence is bound to another key
      */
     public static SealingKey of(Algorithm algorithm, Secret<SecretKind.Key> key, NonceSequence sequence) {
         Objects.requireNonNull(algorithm, "algorithm");
@@ -100,21 +106,36 @@ public final class SealingKey {
             throw new IllegalArgumentException(algorithm.displayName() + " takes " + algorithm.nonceLength()
                     + "-byte nonces; the sequence makes " + sequence.nonceLength() + "-byte ones");
         }
-        SealingKey sealing = new SealingKey(algorithm, key, sequence);
-        sequence.bindTo(sealing);
-        return sealing;
+        synchronized (SEALED) {
+            Set<Algorithm> algorithms = SEALED.computeIfAbsent(key, k -> EnumSet.noneOf(Algorithm.class));
+            if (algorithms.contains(algorithm)) {
+                throw new IllegalStateException("this secret already has a " + algorithm.displayName()
+                        + " SealingKey; keep and reuse that one: a second would start a second nonce sequence for"
+                        + " the same key, and the two could repeat nonces");
+            }
+            SealingKey sealing = new SealingKey(algorithm, key, sequence);
+            sequence.bindTo(sealing);
+            algorithms.add(algorithm);
+            return sealing;
+        }
     }
+
+    /**
+     * The algorithms each secret already has a sealing key for. Weak: a secret that is gone takes its entry with
+     * it. Keyed by identity ({@code Secret.equals} is identity), so a second secret holding the same bytes is not
+     * caught.
+     */
+    private static final Map<Secret<?>, Set<Algorithm>> SEALED = new WeakHashMap<>();
 
     /**
      * {@return a sealing key for {@code key} with a new nonce sequence of its own}: a
      * {@link CounterNonceSequence#withRandomPrefix() counter with a random 32-bit prefix}. Create one sealing
-     * key per key and keep it: a second one for the same key starts another counter, and only the random
-     * prefixes keep the two apart.
+     * key per key and keep it: a second one for the same secret is refused.
      *
      * @param algorithm the AEAD algorithm
      * @param key       the key, {@link Algorithm#keyLength()} bytes; borrowed, not closed by this object
      * @throws IllegalArgumentException if the key has the wrong length
-     * @throws IllegalStateException    if the key is closed
+     * @throws IllegalStateException    if the key is closed or already has a sealing key for this algorithm
      */
     public static SealingKey of(Algorithm algorithm, Secret<SecretKind.Key> key) {
         Objects.requireNonNull(algorithm, "algorithm");
@@ -154,7 +175,7 @@ public final class SealingKey {
      * @param aad       additional data to authenticate but not encrypt; may be empty
      * @return the used nonce and the ciphertext with its tag
      * @throws IllegalArgumentException if {@code nonce} comes from another sequence, or the plaintext is longer
-     *                                  than {@code Integer.MAX_VALUE} minus the tag length, or the AAD longer than
+     *                                  than the largest Java array ({@code Integer.MAX_VALUE - 8}) minus the tag length, or the AAD longer than
      *                                  {@code Integer.MAX_VALUE}; the nonce is not consumed
      * @throws dev.hardmem.nonce.NonceReuseException if {@code nonce} was already consumed
      * @throws IllegalStateException    if the key is closed, or a segment is not alive; the nonce is not consumed
@@ -178,8 +199,8 @@ public final class SealingKey {
      * @param plaintext the bytes to encrypt, read through a {@link ByteBuffer} view: no heap copy by hardmem
      * @param aad       additional data to authenticate but not encrypt; may be empty
      * @return the nonce drawn and used, and the ciphertext with its tag
-     * @throws IllegalArgumentException if the plaintext is longer than {@code Integer.MAX_VALUE} minus the tag
-     *                                  length, or the AAD longer than {@code Integer.MAX_VALUE}; no nonce is drawn
+     * @throws IllegalArgumentException if the plaintext is longer than the largest Java array
+     *                                  ({@code Integer.MAX_VALUE - 8}) minus the tag length, or the AAD longer than {@code Integer.MAX_VALUE}; no nonce is drawn
      * @throws dev.hardmem.nonce.NonceExhaustedException if the sequence has run out
      * @throws IllegalStateException    if the key is closed, or a segment is not alive; no nonce is drawn
      * @throws WrongThreadException     if a segment is confined to another thread; no nonce is drawn
@@ -192,7 +213,7 @@ public final class SealingKey {
     }
 
     private void checkInputs(MemorySegment plaintext, MemorySegment aad) {
-        Segments.checkReadable(plaintext, "plaintext", Integer.MAX_VALUE - algorithm.tagLength());
+        Segments.checkReadable(plaintext, "plaintext", Segments.MAX_ARRAY - algorithm.tagLength());
         Segments.checkReadable(aad, "aad", Integer.MAX_VALUE);
         if (key.isDestroyed()) {
             throw closed();

@@ -4,6 +4,9 @@ import java.lang.foreign.MemorySegment;
 
 /** Checks on the segments handed to seal and open, made before any nonce is consumed or any key is read. */
 final class Segments {
+    /** The largest array HotSpot allocates; a ciphertext must fit in one. */
+    static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
+
     private Segments() {
     }
 

@@ -1,15 +1,21 @@
 package dev.hardmem.guarded;
 
 import dev.hardmem.internal.alloc.Block;
+import dev.hardmem.internal.alloc.Leaks;
+import dev.hardmem.internal.alloc.SecretAllocator;
 import dev.hardmem.internal.os.Memory;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.Cleaner;
 
 /**
  * One allocation made directly from a {@link GuardedAllocator}. Its {@link #segment()} is confined to the thread
  * that allocated it and dies when the allocation is freed ({@link #close()} or {@link GuardedAllocator#free}),
  * so a use after free throws {@link IllegalStateException} instead of reading someone else's secret.
+ *
+ * <p>An allocation that becomes unreachable without being freed (for example because its thread died) is still
+ * wiped and freed by a {@link Cleaner}, with a warning, as {@code SecretArena}s are.
  *
  * <p>Most code should use {@code SecretArena} or {@code Secret}, which allocate from the guarded allocator by
  * default; this class is for code (and benchmarks) that wants one tier directly.
@@ -20,14 +26,44 @@ public final class Allocation implements AutoCloseable {
     final Tier tier;
     private final Arena lifetime;
     private final MemorySegment segment;
+    private final Release release;
+    private final Cleaner.Cleanable cleanable;
     boolean freed;
 
-    Allocation(GuardedAllocator owner, Block block, Tier tier) {
+    Allocation(GuardedAllocator owner, SecretAllocator heap, Block block, Tier tier) {
         this.owner = owner;
         this.block = block;
         this.tier = tier;
         this.lifetime = Arena.ofConfined();
         this.segment = Memory.viewFor(block.raw(), lifetime);
+        this.release = new Release(heap, block, Leaks.site("Allocation"));
+        // On the scope, as SecretArena does: the segment keeps it reachable, so a leaked allocation (or one whose
+        // thread died) is wiped and freed only once no one can touch its segment any more.
+        this.cleanable = Leaks.CLEANER.register(lifetime.scope(), release);
+    }
+
+    /** Wipes, then frees; from free() or, for an allocation never freed, from the cleaner. */
+    private static final class Release implements Runnable {
+        final SecretAllocator heap;
+        final Block block;
+        final Throwable site;
+        volatile boolean explicit;
+
+        Release(SecretAllocator heap, Block block, Throwable site) {
+            this.heap = heap;
+            this.block = block;
+            this.site = site;
+        }
+
+        @Override
+        public void run() {
+            // Wipe, then free: the same order as SecretArena.close, so the free observer sees zeros on every path.
+            block.raw().fill((byte) 0);
+            heap.free(block);
+            if (!explicit) {
+                Leaks.report("Allocation", site);
+            }
+        }
     }
 
     /** {@return the memory: zeroed when allocated, exactly the size asked for, never growing} */
@@ -55,6 +91,12 @@ public final class Allocation implements AutoCloseable {
     /** Ends the segment's lifetime (fails without change from another thread). */
     void endLifetime() {
         lifetime.close();
+    }
+
+    /** Wipes and frees the memory, once its lifetime has ended. */
+    void release() {
+        release.explicit = true;
+        cleanable.clean();
     }
 
     /** {@return a description without contents or addresses} */

@@ -84,8 +84,8 @@ public final class GuardedAllocator {
     }
 
     /**
-     * {@return {@code size} zeroed bytes, aligned to 16 when they fit a slab (page otherwise), from the tier the
-     * policy picks}
+     * {@return {@code size} zeroed bytes from the tier the policy picks} No alignment is promised beyond 1 (a slab
+     * slot happens to be aligned to 16); ask for one with {@link #allocate(long, long)}.
      *
      * @param size the number of bytes, 0 or more
      * @throws IllegalArgumentException if {@code size} is negative
@@ -106,7 +106,7 @@ public final class GuardedAllocator {
      */
     public Allocation allocate(long size, long alignment) {
         Block b = heap.allocate(size, alignment, null, false);
-        return new Allocation(this, b, b instanceof SlabTier.SlabBlock ? Tier.SLAB : Tier.ISOLATED);
+        return new Allocation(this, heap, b, b instanceof SlabTier.SlabBlock ? Tier.SLAB : Tier.ISOLATED);
     }
 
     /**
@@ -120,7 +120,7 @@ public final class GuardedAllocator {
      */
     public Allocation allocate(long size, long alignment, Tier tier) {
         Objects.requireNonNull(tier, "tier");
-        return new Allocation(this, heap.allocate(size, alignment, tier, false), tier);
+        return new Allocation(this, heap, heap.allocate(size, alignment, tier, false), tier);
     }
 
     /**
@@ -146,10 +146,7 @@ public final class GuardedAllocator {
             allocation.endLifetime(); // WrongThreadException from another thread, before anything changes
             allocation.freed = true;
         }
-        // Wipe, then free: the same order as SecretArena.close, so the free observer sees zeros on every path.
-        // (With access protection the block is never an Allocation: those are Secrets only.)
-        allocation.block.raw().fill((byte) 0);
-        heap.free(allocation.block);
+        allocation.release();
     }
 
     /**

@@ -10,6 +10,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -27,7 +28,12 @@ final class GuardedHeap implements SecretAllocator {
     final LongAdder bytesInUse = new LongAdder();
     final LongAdder corruptions = new LongAdder();
     final LongAdder quarantined = new LongAdder();
-    private volatile boolean closed;
+    /**
+     * The closed bit (the sign) and the number of allocations and frees in flight. {@link #close()} can only
+     * succeed from zero, so no allocation can slip in between its check for live secrets and the unmapping.
+     */
+    private final AtomicLong gate = new AtomicLong();
+    private static final long CLOSED = Long.MIN_VALUE;
     private static final int RANDOM_POOL_BYTES = 4096;
     private final MemorySegment randomPool = Arena.ofAuto().allocate(RANDOM_POOL_BYTES, 8);
     private int randomPosition = RANDOM_POOL_BYTES;
@@ -65,7 +71,15 @@ final class GuardedHeap implements SecretAllocator {
 
     Block allocate(long size, long alignment, Tier tier, boolean protect) {
         SecretAllocator.checkSizeAndAlignment(size, alignment);
-        checkOpen();
+        enterGate();
+        try {
+            return allocateOpen(size, alignment, tier, protect);
+        } finally {
+            gate.getAndDecrement();
+        }
+    }
+
+    private Block allocateOpen(long size, long alignment, Tier tier, boolean protect) {
         Tier t = tier != null ? tier
                 : protect || policy.isolatedOnly() || !SlabTier.fits(size, alignment) ? Tier.ISOLATED : Tier.SLAB;
         Block b;
@@ -88,11 +102,18 @@ final class GuardedHeap implements SecretAllocator {
 
     @Override
     public void free(Block block) {
-        checkOpen();
+        enterGate();
+        try {
+            freeOpen(block);
+        } finally {
+            gate.getAndDecrement();
+        }
+    }
+
+    private void freeOpen(Block block) {
         // A tier refuses a double free or a busy block with IllegalStateException before changing anything; a
         // corruption is reported after the block was wiped and freed, so it still counts as freed.
         if (block instanceof SlabTier.SlabBlock sb && sb.slab.owner.tier() == slabs) {
-            SecretAllocator.beforeFree(sb.raw());
             try {
                 slabs.free(sb);
             } catch (MemoryCorruptionError e) {
@@ -149,21 +170,31 @@ final class GuardedHeap implements SecretAllocator {
     }
 
     void close() {
-        if (closed) {
-            throw new IllegalStateException("this allocator is already closed");
+        while (!gate.compareAndSet(0, CLOSED)) {
+            if (gate.get() < 0) {
+                throw new IllegalStateException("this allocator is already closed");
+            }
+            Thread.onSpinWait(); // an allocation or free is in flight: let it finish
         }
         long n = live.sum();
         if (n > 0) {
+            gate.set(0); // reopen: a failed close changes nothing
             throw new IllegalStateException("cannot close an allocator with " + n + " live secret(s);"
                     + " free them (close their arenas) first");
         }
-        closed = true;
         slabs.release();
         isolated.release();
     }
 
+    private void enterGate() {
+        if (gate.getAndIncrement() < 0) {
+            gate.getAndDecrement();
+            throw new IllegalStateException("this allocator is closed");
+        }
+    }
+
     void checkOpen() {
-        if (closed) {
+        if (gate.get() < 0) {
             throw new IllegalStateException("this allocator is closed");
         }
     }

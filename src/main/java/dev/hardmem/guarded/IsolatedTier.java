@@ -11,6 +11,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One secret per run of pages: a leading guard page, a canary, the user bytes ending against a trailing guard page.
@@ -30,11 +31,31 @@ final class IsolatedTier {
         this.heap = heap;
     }
 
+    /**
+     * Free pooled bytes the tier keeps mapped (and locked) for reuse; past it, a region whose slots are all free is
+     * unmapped when its last slot comes back. Without a cap, pools would stay at their high-water mark for the life
+     * of the process, and anyone who can make the process allocate large secrets (say, by sending forged
+     * ciphertexts of many sizes) could use up the memlock budget.
+     */
+    static final long POOL_CAP = 1L << 20;
+
+    private final AtomicLong pooledFreeBytes = new AtomicLong();
+
+    /** A region of slots and how many of them are handed out. */
+    private static final class PoolRegion {
+        final Regions.Region region;
+        int inUse;
+
+        PoolRegion(Regions.Region region) {
+            this.region = region;
+        }
+    }
+
     /** The slots of one page count. */
     private final class Pool {
         final long pages;
         final ArrayDeque<Slot> free = new ArrayDeque<>();
-        final List<Regions.Region> regions = new ArrayList<>();
+        final List<PoolRegion> regions = new ArrayList<>();
         long slots;
 
         Pool(long pages) {
@@ -45,29 +66,54 @@ final class IsolatedTier {
             Slot s = free.pollFirst();
             if (s == null) {
                 int n = Layout.isolatedBatch(pages);
-                Regions.Region r = heap.regions().map(n, pages * Layout.PAGE);
+                PoolRegion r = new PoolRegion(heap.regions().map(n, pages * Layout.PAGE));
                 regions.add(r);
-                for (MemorySegment run : r.runs()) {
-                    free.addLast(new Slot(this, run));
+                for (MemorySegment run : r.region.runs()) {
+                    free.addLast(new Slot(this, r, run));
                 }
                 slots += n;
+                pooledFreeBytes.addAndGet(n * pages * Layout.PAGE);
                 s = free.pollFirst();
             }
+            s.region.inUse++;
+            pooledFreeBytes.addAndGet(-s.run.byteSize());
             return s;
         }
 
         synchronized void give(Slot s) {
             free.addLast(s);
+            pooledFreeBytes.addAndGet(s.run.byteSize());
+            PoolRegion r = s.region;
+            if (--r.inUse == 0 && pooledFreeBytes.get() > POOL_CAP) {
+                free.removeIf(x -> x.region == r);
+                regions.remove(r);
+                long runs = r.region.runs().length;
+                slots -= runs;
+                pooledFreeBytes.addAndGet(-runs * pages * Layout.PAGE);
+                heap.regions().unmap(r.region);
+            }
+        }
+
+        synchronized void release() {
+            for (PoolRegion r : regions) {
+                heap.regions().unmap(r.region);
+                pooledFreeBytes.addAndGet(-(r.region.runs().length - r.inUse) * pages * Layout.PAGE);
+            }
+            regions.clear();
+            free.clear();
+            slots = 0;
         }
     }
 
     /** One run of data pages between two guard pages. */
-    static final class Slot {
-        final Object pool;
+    final class Slot {
+        final Pool pool;
+        final PoolRegion region;
         final MemorySegment run;
 
-        Slot(Object pool, MemorySegment run) {
+        Slot(Pool pool, PoolRegion region, MemorySegment run) {
             this.pool = pool;
+            this.region = region;
             this.run = run;
         }
     }
@@ -84,6 +130,7 @@ final class IsolatedTier {
         private int writers;
         private boolean freed;
         private boolean quarantined;
+        private int lastProtection = Platform.PROT_NONE;
 
         IsolatedBlock(Slot slot, long userOffset, long size, long canary0, long canary1, boolean protect) {
             this.slot = slot;
@@ -104,13 +151,14 @@ final class IsolatedTier {
             if (!protect) {
                 return;
             }
-            int before = protection();
+            // Change the protection first and count only once it succeeded: a failed mprotect must leave the
+            // counts telling the truth about the pages, or a later access would touch PROT_NONE memory.
+            reprotect(writable ? readers : readers + 1, writable ? writers + 1 : writers);
             if (writable) {
                 writers++;
             } else {
                 readers++;
             }
-            reprotect(before);
         }
 
         @Override
@@ -118,23 +166,23 @@ final class IsolatedTier {
             if (!protect) {
                 return;
             }
-            int before = protection();
-            if (writable) {
-                writers--;
-            } else {
-                readers--;
-            }
-            reprotect(before);
+            int r = writable ? readers : readers - 1;
+            int w = writable ? writers - 1 : writers;
+            readers = r;
+            writers = w;
+            // Counted first: if narrowing the protection fails, the pages stay more open than needed, never less.
+            reprotect(r, w);
         }
 
-        private int protection() {
+        private static int protection(int readers, int writers) {
             return writers > 0 ? RW : readers > 0 ? Platform.PROT_READ : Platform.PROT_NONE;
         }
 
-        private void reprotect(int before) {
-            int now = protection();
-            if (now != before) {
+        private void reprotect(int newReaders, int newWriters) {
+            int now = protection(newReaders, newWriters);
+            if (now != lastProtection) { // lastProtection is what the pages really are
                 Libc.mprotect(slot.run, now);
+                lastProtection = now;
             }
         }
 
@@ -199,7 +247,7 @@ final class IsolatedTier {
             heap.corruption("the canary or padding around an isolated " + b.raw.byteSize() + "-byte secret was"
                     + " overwritten: something wrote outside the secret");
         }
-        ((Pool) b.slot.pool).give(b.slot);
+        b.slot.pool.give(b.slot);
     }
 
     /** Checks the canary of a live block (verify()); a bad one is wiped and its slot never reused. */
@@ -234,14 +282,7 @@ final class IsolatedTier {
 
     void release() {
         for (Pool p : pools.values()) {
-            synchronized (p) {
-                for (Regions.Region r : p.regions) {
-                    heap.regions().unmap(r);
-                }
-                p.regions.clear();
-                p.free.clear();
-                p.slots = 0;
-            }
+            p.release();
         }
     }
 }

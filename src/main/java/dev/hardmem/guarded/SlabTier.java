@@ -1,6 +1,7 @@
 package dev.hardmem.guarded;
 
 import dev.hardmem.internal.alloc.Block;
+import dev.hardmem.internal.alloc.SecretAllocator;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -129,7 +130,8 @@ final class SlabTier {
                 free[i] = i;
             }
             this.freeCount = slots;
-            this.delayed = new int[Math.max(1, Math.min(16, slots / 4))];
+            // One spare cell: the ring holds DELAY slots (16, or a quarter of the slab) before reuse.
+            this.delayed = new int[Math.max(1, Math.min(16, slots / 4)) + 1];
         }
 
         long slotOffset(int i) {
@@ -165,17 +167,23 @@ final class SlabTier {
         }
 
         synchronized Block allocate(long size) {
-            Slab s = available.peekFirst();
-            if (s == null) {
-                s = newSlab();
-            }
-            int k = random.nextInt(s.freeCount);
-            int i = s.free[k];
-            s.free[k] = s.free[--s.freeCount];
-            if (s.freeCount == 0) {
-                available.pollFirst();
-                s.available = false;
-            }
+            Slab s;
+            int i;
+            do {
+                s = available.peekFirst();
+                if (s == null) {
+                    s = newSlab();
+                }
+                int k = random.nextInt(s.freeCount);
+                i = s.free[k];
+                s.free[k] = s.free[--s.freeCount];
+                if (s.freeCount == 0) {
+                    available.pollFirst();
+                    s.available = false;
+                }
+                // A slot verify() quarantined while it waited in the free list or the delay queue is dropped here:
+                // quarantined slots are never handed out again.
+            } while (s.state[i] == QUARANTINED);
             long off = s.slotOffset(i);
             if (!GuardedHeap.isZero(s.data, off, classSize) || !s.canaryIntact(i)) {
                 quarantine(s, i);
@@ -195,12 +203,14 @@ final class SlabTier {
                 // verify() found it corrupted while live, reported it, wiped it: freeing it just lets it go.
                 b.released = true;
                 s.live--;
+                releaseIfEmpty(s);
                 return;
             }
             if (s.state[i] != LIVE || s.generation[i] != b.generation) {
                 throw new IllegalStateException("this secret memory was already freed (double free);"
                         + " nothing was changed");
             }
+            SecretAllocator.beforeFree(b.raw); // only once the block is known to be live and mapped
             long off = s.slotOffset(i);
             long size = b.raw.byteSize();
             boolean intact = s.canaryIntact(i) && GuardedHeap.isZero(s.data, off + size, classSize - size);
@@ -208,22 +218,49 @@ final class SlabTier {
             s.live--;
             if (!intact) {
                 quarantine(s, i);
+                releaseIfEmpty(s);
                 heap.corruption("the canary after a " + size + "-byte secret in a slab of class " + classSize
                         + " was overwritten: something wrote past the end of the secret");
             }
             s.state[i] = DELAYED;
             s.delayed[(s.delayedHead + s.delayedCount) % s.delayed.length] = i;
             if (++s.delayedCount == s.delayed.length) {
+                // The ring has one spare cell: it holds delayed.length - 1 slots, then lets the oldest go.
                 int oldest = s.delayed[s.delayedHead];
                 s.delayedHead = (s.delayedHead + 1) % s.delayed.length;
                 s.delayedCount--;
-                s.state[oldest] = FREE;
-                s.free[s.freeCount++] = oldest;
-                if (!s.available) {
-                    s.available = true;
-                    available.addLast(s);
+                if (s.state[oldest] == DELAYED) {
+                    s.state[oldest] = FREE;
+                    s.free[s.freeCount++] = oldest;
+                    if (!s.available) {
+                        s.available = true;
+                        available.addLast(s);
+                    }
                 }
             }
+            releaseIfEmpty(s);
+        }
+
+        /**
+         * Unmaps a slab that holds no live secret when another slab of the class still has free slots, so pools
+         * do not keep memory locked at their high-water mark forever (each class keeps at most one empty slab).
+         */
+        private void releaseIfEmpty(Slab s) {
+            if (s.live != 0 || slabs.size() < 2) {
+                return;
+            }
+            boolean otherHasRoom = false;
+            for (Slab o : available) {
+                otherHasRoom |= o != s;
+            }
+            if (!otherHasRoom) {
+                return;
+            }
+            slabs.remove(s);
+            available.remove(s);
+            s.available = false;
+            s.freeCount = 0;
+            heap.regions().unmap(s.region);
         }
 
         /** Wipes a damaged slot, restores its canary so neighbours still check, and never hands it out again. */

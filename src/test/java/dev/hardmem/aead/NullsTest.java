@@ -21,7 +21,9 @@ class NullsTest {
     @Test
     void everyPublicMethodRejectsNull() {
         try (Secret<SecretKind.Key> k = randomKey()) {
-            Supplier<SealingKey> sealing = () -> SealingKey.of(Algorithm.AES_256_GCM, k);
+            // One sealing key per secret and algorithm: each sample gets a key of its own (never closed: the
+            // cleaner wipes it).
+            Supplier<SealingKey> sealing = () -> SealingKey.of(Algorithm.AES_256_GCM, randomKey());
             Map<Class<?>, Supplier<?>> samples = Map.of(
                     Algorithm.class, () -> Algorithm.CHACHA20_POLY1305,
                     Secret.class, () -> k,

@@ -34,7 +34,8 @@ class TamperTest {
         byte[] plaintext = random(37);
         byte[] aad = random(13);
         try (Secret<SecretKind.Key> k = randomKey(); SecretArena arena = SecretArena.ofConfined()) {
-            Sealed sealed = SealingKey.of(alg, k).seal(offHeap(arena, plaintext), heap(aad));
+            SealingKey sealing = SealingKey.of(alg, k);
+            Sealed sealed = sealing.seal(offHeap(arena, plaintext), heap(aad));
             byte[] ct = sealed.ciphertext();
             byte[] nonce = sealed.nonce().bytes();
             OpeningKey opening = OpeningKey.of(alg, k);
@@ -64,7 +65,7 @@ class TamperTest {
             }
             rejected += rejects(opening, nonce, Arrays.copyOf(ct, ct.length + 1), aad, destination);
             // Tag swapped for the tag of another message.
-            Sealed other = SealingKey.of(alg, k).seal(offHeap(arena, plaintext), heap(aad));
+            Sealed other = sealing.seal(offHeap(arena, plaintext), heap(aad));
             byte[] mixed = ct.clone();
             System.arraycopy(other.ciphertext(), plaintext.length, mixed, plaintext.length, alg.tagLength());
             rejected += rejects(opening, nonce, mixed, aad, destination);

@@ -92,7 +92,9 @@ public final class Dummies {
 
         // ------------------------------------------------------------ dev.hardmem.aead
         // One 32-byte key for every dummy key: SealingKey and OpeningKey borrow it and are not closeable.
-        register(SealingKey.class, () -> SealingKey.of(Algorithm.CHACHA20_POLY1305, AeadKey.KEY));
+        // One sealing key per secret and algorithm: a fresh key each time (never closed: the cleaner wipes it).
+        register(SealingKey.class, () -> SealingKey.of(Algorithm.CHACHA20_POLY1305,
+                Secret.random(SecretKind.Key.class, 32)));
         register(OpeningKey.class, () -> OpeningKey.of(Algorithm.CHACHA20_POLY1305, AeadKey.KEY));
     }
 
