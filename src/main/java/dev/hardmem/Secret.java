@@ -47,7 +47,9 @@ import java.util.function.Function;
  * lifetime of their own that ends when the function returns, so a reference that escapes throws
  * {@link IllegalStateException} on use (and {@link WrongThreadException} from another thread). Reads and writes
  * may nest and may run on several threads at once; {@link #close()} waits for those in progress, and throws
- * {@link IllegalStateException} if called from inside one.
+ * {@link IllegalStateException} if called from inside one. A {@code write} is not exclusive (unlike a mutable
+ * borrow in Rust's {@code secrets} crate): another thread may read while it writes, so coordinate writers
+ * yourself.
  *
  * <h2>It does not leak by accident</h2>
  * {@link #toString()} is redacted, {@link #equals} is identity ({@link #contentEquals} compares contents in

@@ -150,7 +150,8 @@ public final class GuardedAllocator {
     }
 
     /**
-     * Checks every canary of every live secret and every freed slab slot.
+     * Checks every canary of every live secret and every freed slab slot. Secrets with access-scoped protection
+     * are skipped while their pages are {@code PROT_NONE}; their canaries are checked when they are freed.
      *
      * @throws dev.hardmem.MemoryCorruptionError if one is damaged (it is wiped and quarantined first)
      * @throws IllegalStateException             if this allocator is closed
