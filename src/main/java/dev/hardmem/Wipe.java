@@ -1,5 +1,7 @@
 package dev.hardmem;
 
+import dev.hardmem.internal.os.Libc;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -20,7 +22,8 @@ import java.util.Objects;
  * definition, so its stores are visible to other code and must be performed. A full fence after the fill and a
  * {@link Reference#reachabilityFence reachability fence} keep the target alive and the stores ordered before
  * anything that follows. Stores to native memory ({@link MemorySegment}s outside the heap) are never eliminated
- * by HotSpot in any case. {@code WipeTest#theWipeSurvivesC2} calls every variant 200,000 times from code that uses
+ * by HotSpot in any case, and wipes of 4 KiB and more are done by the C library's {@code memset} through a
+ * downcall, which the JIT cannot see into at all. {@code WipeTest#theWipeSurvivesC2} calls every variant 200,000 times from code that uses
  * the bytes and then drops them, in a child JVM where C2 is the only compiler ({@code -Xbatch
  * -XX:-TieredCompilation}); it checks from {@code -XX:+PrintCompilation} that the callers were compiled, and checks
  * every byte after every call.
@@ -124,16 +127,26 @@ public final class Wipe {
     }
 
     private static void zeroBytes(byte[] array) {
-        MemorySegment.ofArray(array).fill((byte) 0);
+        zeroSegment(MemorySegment.ofArray(array));
     }
 
     private static void zeroChars(char[] array) {
-        MemorySegment.ofArray(array).fill((byte) 0);
+        zeroSegment(MemorySegment.ofArray(array));
     }
 
+    /**
+     * Small wipes use the JDK's fill; from {@value #MEMSET_THRESHOLD} bytes on, the C library's {@code memset}
+     * (a downcall), which reaches about twice the JDK fill's bandwidth on data in cache.
+     */
     private static void zeroSegment(MemorySegment segment) {
-        segment.fill((byte) 0);
+        if (segment.byteSize() >= MEMSET_THRESHOLD) {
+            Libc.zero(segment);
+        } else {
+            segment.fill((byte) 0);
+        }
     }
+
+    private static final long MEMSET_THRESHOLD = 4096;
 
     private static RuntimeException unexpected(Throwable t) {
         if (t instanceof RuntimeException r) {
