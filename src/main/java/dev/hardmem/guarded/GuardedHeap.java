@@ -9,9 +9,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.StampedLock;
 
 /**
  * The guarded allocator's engine: chooses a tier, counts, and fails closed. {@link GuardedAllocator} is its public
@@ -22,18 +21,15 @@ final class GuardedHeap implements SecretAllocator {
     private final Regions regions;
     private final SlabTier slabs;
     private final IsolatedTier isolated;
-    private final Set<IsolatedTier.IsolatedBlock> liveIsolated = ConcurrentHashMap.newKeySet();
     private final String name;
-    final LongAdder live = new LongAdder();
-    final LongAdder bytesInUse = new LongAdder();
     final LongAdder corruptions = new LongAdder();
     final LongAdder quarantined = new LongAdder();
     /**
-     * The closed bit (the sign) and the number of allocations and frees in flight. {@link #close()} can only
-     * succeed from zero, so no allocation can slip in between its check for live secrets and the unmapping.
+     * Allocations and frees hold it shared; {@link #close()} holds it exclusively while it counts the live secrets
+     * and unmaps, so no allocation can slip in between, and none fails just because a close was attempted.
      */
-    private final AtomicLong gate = new AtomicLong();
-    private static final long CLOSED = Long.MIN_VALUE;
+    private final StampedLock gate = new StampedLock();
+    private volatile boolean closed;
     private static final int RANDOM_POOL_BYTES = 4096;
     private final MemorySegment randomPool = Arena.ofAuto().allocate(RANDOM_POOL_BYTES, 8);
     private int randomPosition = RANDOM_POOL_BYTES;
@@ -71,42 +67,37 @@ final class GuardedHeap implements SecretAllocator {
 
     Block allocate(long size, long alignment, Tier tier, boolean protect) {
         SecretAllocator.checkSizeAndAlignment(size, alignment);
-        enterGate();
+        long stamp = gate.readLock();
         try {
+            checkOpen();
             return allocateOpen(size, alignment, tier, protect);
         } finally {
-            gate.getAndDecrement();
+            gate.unlockRead(stamp);
         }
     }
 
     private Block allocateOpen(long size, long alignment, Tier tier, boolean protect) {
         Tier t = tier != null ? tier
                 : protect || policy.isolatedOnly() || !SlabTier.fits(size, alignment) ? Tier.ISOLATED : Tier.SLAB;
-        Block b;
         if (t == Tier.SLAB) {
             if (!SlabTier.fits(size, alignment)) {
                 throw new IllegalArgumentException("the slab tier holds at most " + Layout.MAX_SLAB_CLASS
                         + " bytes aligned to at most " + Layout.SLAB_ALIGNMENT + "; asked for " + size
                         + " bytes aligned to " + alignment);
             }
-            b = slabs.allocate(size);
-        } else {
-            IsolatedTier.IsolatedBlock ib = isolated.allocate(size, alignment, protect);
-            liveIsolated.add(ib);
-            b = ib;
+            return slabs.allocate(size);
         }
-        live.increment();
-        bytesInUse.add(size);
-        return b;
+        return isolated.allocate(size, alignment, protect);
     }
 
     @Override
     public void free(Block block) {
-        enterGate();
+        long stamp = gate.readLock();
         try {
+            checkOpen();
             freeOpen(block);
         } finally {
-            gate.getAndDecrement();
+            gate.unlockRead(stamp);
         }
     }
 
@@ -114,49 +105,18 @@ final class GuardedHeap implements SecretAllocator {
         // A tier refuses a double free or a busy block with IllegalStateException before changing anything; a
         // corruption is reported after the block was wiped and freed, so it still counts as freed.
         if (block instanceof SlabTier.SlabBlock sb && sb.slab.owner.tier() == slabs) {
-            try {
-                slabs.free(sb);
-            } catch (MemoryCorruptionError e) {
-                counted(sb.raw().byteSize());
-                throw e;
-            }
-            counted(sb.raw().byteSize());
-        } else if (block instanceof IsolatedTier.IsolatedBlock ib && liveIsolated.contains(ib)) {
-            try {
-                isolated.free(ib);
-            } catch (MemoryCorruptionError e) {
-                freedIsolated(ib);
-                throw e;
-            }
-            freedIsolated(ib);
-        } else if (block instanceof IsolatedTier.IsolatedBlock) {
-            throw new IllegalStateException("this secret memory was already freed (double free), or was not"
-                    + " allocated by " + name + "; nothing was changed");
+            slabs.free(sb);
+        } else if (block instanceof IsolatedTier.IsolatedBlock ib && isolated.owns(ib)) {
+            isolated.free(ib);
         } else {
             throw new IllegalArgumentException("this memory was not allocated by " + name + "; nothing was changed");
         }
     }
 
-    private void freedIsolated(IsolatedTier.IsolatedBlock ib) {
-        if (liveIsolated.remove(ib)) {
-            counted(ib.raw().byteSize());
-        }
-    }
-
-    private void counted(long size) {
-        live.decrement();
-        bytesInUse.add(-size);
-    }
-
     /** Checks every canary, and every free slab slot for writes after free. */
     void verify() {
         checkOpen();
-        int bad = 0;
-        for (IsolatedTier.IsolatedBlock b : liveIsolated) {
-            if (!isolated.check(b)) {
-                bad++;
-            }
-        }
+        int bad = isolated.verify();
         if (bad > 0) {
             corruption("verify found " + bad + " isolated secret(s) whose canary was overwritten");
         }
@@ -164,37 +124,33 @@ final class GuardedHeap implements SecretAllocator {
     }
 
     Stats stats() {
-        return new Stats(live.sum(), bytesInUse.sum(), regions.bytesLocked.get(), regions.bytesUnlocked.get(),
-                regions.mappings.get(), corruptions.sum(), quarantined.sum(), slabs.slabCount(),
-                isolated.slotCount(), regions.backing());
+        long[] slab = slabs.counts();
+        long[] iso = isolated.counts();
+        return new Stats(slab[0] + iso[0], slab[1] + iso[1], regions.bytesLocked.get(), regions.bytesUnlocked.get(),
+                regions.mappings.get(), corruptions.sum(), quarantined.sum(), slab[2], iso[2], regions.backing());
     }
 
     void close() {
-        while (!gate.compareAndSet(0, CLOSED)) {
-            if (gate.get() < 0) {
+        long stamp = gate.writeLock();
+        try {
+            if (closed) {
                 throw new IllegalStateException("this allocator is already closed");
             }
-            Thread.onSpinWait(); // an allocation or free is in flight: let it finish
-        }
-        long n = live.sum();
-        if (n > 0) {
-            gate.set(0); // reopen: a failed close changes nothing
-            throw new IllegalStateException("cannot close an allocator with " + n + " live secret(s);"
-                    + " free them (close their arenas) first");
-        }
-        slabs.release();
-        isolated.release();
-    }
-
-    private void enterGate() {
-        if (gate.getAndIncrement() < 0) {
-            gate.getAndDecrement();
-            throw new IllegalStateException("this allocator is closed");
+            long n = slabs.counts()[0] + isolated.counts()[0];
+            if (n > 0) {
+                throw new IllegalStateException("cannot close an allocator with " + n + " live secret(s);"
+                        + " free them (close their arenas) first");
+            }
+            closed = true;
+            slabs.release();
+            isolated.release();
+        } finally {
+            gate.unlockWrite(stamp);
         }
     }
 
     void checkOpen() {
-        if (gate.get() < 0) {
+        if (closed) {
             throw new IllegalStateException("this allocator is closed");
         }
     }
@@ -231,8 +187,20 @@ final class GuardedHeap implements SecretAllocator {
         return v;
     }
 
+    /** A read-only page-multiple of zeros to compare against: the JDK's mismatch is vectorised. */
+    private static final MemorySegment ZEROS = Arena.global().allocate(1 << 16, 4096).asReadOnly();
+
     /** {@return whether {@code length} bytes of {@code s} at {@code offset} are all zero} */
     static boolean isZero(MemorySegment s, long offset, long length) {
+        if (length > 64) {
+            for (long done = 0; done < length; done += ZEROS.byteSize()) {
+                long n = Math.min(ZEROS.byteSize(), length - done);
+                if (MemorySegment.mismatch(s, offset + done, offset + done + n, ZEROS, 0, n) != -1) {
+                    return false;
+                }
+            }
+            return true;
+        }
         long i = offset;
         long end = offset + length;
         long acc = 0;

@@ -44,6 +44,7 @@ final class IsolatedTier {
     /** A region of slots and how many of them are handed out. */
     private static final class PoolRegion {
         final Regions.Region region;
+        final List<Slot> slots = new ArrayList<>();
         int inUse;
 
         PoolRegion(Regions.Region region) {
@@ -51,40 +52,55 @@ final class IsolatedTier {
         }
     }
 
-    /** The slots of one page count. */
+    /** The slots of one page count, behind one lock, with the count of live secrets in them. */
     private final class Pool {
         final long pages;
         final ArrayDeque<Slot> free = new ArrayDeque<>();
         final List<PoolRegion> regions = new ArrayList<>();
         long slots;
+        long live;
+        long bytes;
 
         Pool(long pages) {
             this.pages = pages;
         }
 
-        synchronized Slot take() {
+        /** Takes a slot for a secret of {@code size} bytes; fails if the allocator was closed meanwhile. */
+        synchronized Slot take(long size) {
             Slot s = free.pollFirst();
             if (s == null) {
                 int n = Layout.isolatedBatch(pages);
                 PoolRegion r = new PoolRegion(heap.regions().map(n, pages * Layout.PAGE));
                 regions.add(r);
                 for (MemorySegment run : r.region.runs()) {
-                    free.addLast(new Slot(this, r, run));
+                    Slot slot = new Slot(this, r, run);
+                    r.slots.add(slot);
+                    free.addLast(slot);
                 }
                 slots += n;
                 pooledFreeBytes.addAndGet(n * pages * Layout.PAGE);
                 s = free.pollFirst();
             }
             s.region.inUse++;
+            live++;
+            bytes += size;
             pooledFreeBytes.addAndGet(-s.run.byteSize());
             return s;
         }
 
-        synchronized void give(Slot s) {
+        /** A secret left its slot: the slot goes back to the pool ({@code reuse}) or is quarantined forever. */
+        synchronized void give(Slot s, long size, boolean reuse) {
+            s.block = null;
+            live--;
+            bytes -= size;
+            PoolRegion r = s.region;
+            r.inUse--;
+            if (!reuse) {
+                return; // quarantined: never handed out again (its region is unmapped with the others at close)
+            }
             free.addLast(s);
             pooledFreeBytes.addAndGet(s.run.byteSize());
-            PoolRegion r = s.region;
-            if (--r.inUse == 0 && pooledFreeBytes.get() > POOL_CAP) {
+            if (r.inUse == 0 && pooledFreeBytes.get() > POOL_CAP && r.slots.stream().noneMatch(x -> x.quarantined)) {
                 free.removeIf(x -> x.region == r);
                 regions.remove(r);
                 long runs = r.region.runs().length;
@@ -94,22 +110,42 @@ final class IsolatedTier {
             }
         }
 
+        synchronized long[] counts() {
+            return new long[] {live, bytes, slots};
+        }
+
         synchronized void release() {
             for (PoolRegion r : regions) {
                 heap.regions().unmap(r.region);
-                pooledFreeBytes.addAndGet(-(r.region.runs().length - r.inUse) * pages * Layout.PAGE);
             }
+            pooledFreeBytes.addAndGet(-(long) free.size() * pages * Layout.PAGE);
             regions.clear();
             free.clear();
             slots = 0;
         }
+
+        /** Checks the canary of every live, unprotected secret in this pool. */
+        synchronized int verify() {
+            int bad = 0;
+            for (PoolRegion r : regions) {
+                for (Slot slot : r.slots) {
+                    IsolatedBlock b = slot.block;
+                    if (b != null && !check(b)) {
+                        bad++;
+                    }
+                }
+            }
+            return bad;
+        }
     }
 
-    /** One run of data pages between two guard pages. */
+    /** One run of data pages between two guard pages, and the secret in it, if any. */
     final class Slot {
         final Pool pool;
         final PoolRegion region;
         final MemorySegment run;
+        IsolatedBlock block;
+        boolean quarantined;
 
         Slot(Pool pool, PoolRegion region, MemorySegment run) {
             this.pool = pool;
@@ -144,6 +180,10 @@ final class IsolatedTier {
         @Override
         public MemorySegment raw() {
             return raw;
+        }
+
+        IsolatedTier tier() {
+            return IsolatedTier.this;
         }
 
         @Override
@@ -199,23 +239,44 @@ final class IsolatedTier {
         }
         long pages = Layout.isolatedPages(size, alignment);
         Pool pool = pools.computeIfAbsent(pages, Pool::new);
-        Slot slot = pool.take();
+        Slot slot = pool.take(size);
         long runBytes = slot.run.byteSize();
-        if (!GuardedHeap.isZero(slot.run, 0, runBytes)) {
-            quarantine(slot);
+        long userOffset = Layout.isolatedUserOffset(runBytes, size, alignment);
+        long canaryOffset = userOffset - Layout.CANARY;
+        // Write-after-free check of what this secret will occupy (canary, bytes, slack). The rest of the run
+        // (the padding below the canary) was proved zero when the slot was last freed, and is checked again when
+        // this secret is freed, so a stray write there is caught then.
+        if (!GuardedHeap.isZero(slot.run, canaryOffset, runBytes - canaryOffset)) {
+            slot.run.fill((byte) 0);
+            slot.quarantined = true;
+            pool.give(slot, size, false);
+            heap.quarantined.increment();
             heap.corruption("an isolated slot of " + pages + " page(s) was written after it was freed"
                     + " (found when it was next allocated)");
         }
-        long userOffset = Layout.isolatedUserOffset(runBytes, size, alignment);
         long c0 = heap.canaryWord() & ~0xFFL;
         long c1 = heap.canaryWord();
-        slot.run.set(LONG, userOffset - Layout.CANARY, c0);
-        slot.run.set(LONG, userOffset - Layout.CANARY + 8, c1);
+        slot.run.set(LONG, canaryOffset, c0);
+        slot.run.set(LONG, canaryOffset + 8, c1);
         IsolatedBlock b = new IsolatedBlock(slot, userOffset, size, c0, c1, protect);
         if (protect) {
-            Libc.mprotect(slot.run, Platform.PROT_NONE);
+            try {
+                Libc.mprotect(slot.run, Platform.PROT_NONE);
+            } catch (RuntimeException | Error e) {
+                slot.run.asSlice(canaryOffset, Layout.CANARY).fill((byte) 0);
+                pool.give(slot, size, true);
+                throw e;
+            }
+        }
+        synchronized (pool) {
+            slot.block = b;
         }
         return b;
+    }
+
+    /** {@return whether {@code block} was handed out by this tier} */
+    boolean owns(IsolatedBlock block) {
+        return block.tier() == this;
     }
 
     void free(IsolatedBlock b) {
@@ -228,30 +289,39 @@ final class IsolatedTier {
                 throw new IllegalStateException("this secret memory is being read or written; nothing was changed");
             }
             b.freed = true;
-            if (b.quarantined) {
-                return; // verify() found it corrupted, reported it and wiped it; its slot is never reused
-            }
         }
-        MemorySegment run = b.slot.run;
+        Slot slot = b.slot;
+        long size = b.raw.byteSize();
+        if (b.quarantined) {
+            // verify() found it corrupted, reported it and wiped it: it just lets go, never to be reused.
+            slot.pool.give(slot, size, false);
+            return;
+        }
+        MemorySegment run = slot.run;
         if (b.protect) {
             Libc.mprotect(run, RW);
         }
         SecretAllocator.beforeFree(b.raw);
-        long end = b.userOffset + b.raw.byteSize();
+        long canaryOffset = b.userOffset - Layout.CANARY;
+        long end = b.userOffset + size;
         boolean intact = b.canaryIntact()
-                && GuardedHeap.isZero(run, 0, b.userOffset - Layout.CANARY)
+                && GuardedHeap.isZero(run, 0, canaryOffset)
                 && GuardedHeap.isZero(run, end, run.byteSize() - end);
-        run.fill((byte) 0);
         if (!intact) {
-            quarantine(b.slot);
-            heap.corruption("the canary or padding around an isolated " + b.raw.byteSize() + "-byte secret was"
+            run.fill((byte) 0);
+            slot.quarantined = true;
+            slot.pool.give(slot, size, false);
+            heap.quarantined.increment();
+            heap.corruption("the canary or padding around an isolated " + size + "-byte secret was"
                     + " overwritten: something wrote outside the secret");
         }
-        b.slot.pool.give(b.slot);
+        // The padding below the canary was just proved zero: wiping canary, secret and slack wipes the run.
+        run.asSlice(canaryOffset, run.byteSize() - canaryOffset).fill((byte) 0);
+        slot.pool.give(slot, size, true);
     }
 
     /** Checks the canary of a live block (verify()); a bad one is wiped and its slot never reused. */
-    boolean check(IsolatedBlock b) {
+    private boolean check(IsolatedBlock b) {
         synchronized (b) {
             if (b.freed || b.quarantined || b.protect) {
                 return true; // protected pages are PROT_NONE: their canary is checked when they are freed
@@ -260,24 +330,32 @@ final class IsolatedTier {
                 return true;
             }
             b.quarantined = true;
-            quarantine(b.slot);
+            b.slot.quarantined = true;
+            b.slot.run.fill((byte) 0);
+            heap.quarantined.increment();
             return false;
         }
     }
 
-    private void quarantine(Slot s) {
-        s.run.fill((byte) 0);
-        heap.quarantined.increment();
+    /** {@return how many isolated secrets failed their canary check} */
+    int verify() {
+        int bad = 0;
+        for (Pool p : pools.values()) {
+            bad += p.verify();
+        }
+        return bad;
     }
 
-    long slotCount() {
-        long n = 0;
+    /** {@return {live secrets, their bytes, slots mapped}} */
+    long[] counts() {
+        long[] sum = new long[3];
         for (Pool p : pools.values()) {
-            synchronized (p) {
-                n += p.slots;
+            long[] c = p.counts();
+            for (int i = 0; i < 3; i++) {
+                sum[i] += c[i];
             }
         }
-        return n;
+        return sum;
     }
 
     void release() {

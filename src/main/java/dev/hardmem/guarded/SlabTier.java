@@ -48,14 +48,27 @@ final class SlabTier {
         b.slab.owner.free(b);
     }
 
-    long slabCount() {
-        long n = 0;
+    /** {@return {live secrets, their bytes, slabs mapped}} */
+    long[] counts() {
+        long[] sum = new long[3];
         for (SizeClass c : classes) {
-            synchronized (c) {
-                n += c.slabs.size();
+            long[] k = c.counts();
+            for (int i = 0; i < 3; i++) {
+                sum[i] += k[i];
             }
         }
-        return n;
+        return sum;
+    }
+
+    /** Zeroes one slot: small classes with a few long stores, no slice object on the hot path. */
+    private static void zeroSlot(MemorySegment data, long offset, int classSize) {
+        if (classSize <= 64) {
+            for (int k = 0; k < classSize; k += 8) {
+                data.set(LONG, offset + k, 0L);
+            }
+        } else {
+            data.asSlice(offset, classSize).fill((byte) 0);
+        }
     }
 
     /** Checks every canary and every free slot of every slab. */
@@ -156,6 +169,9 @@ final class SlabTier {
         final List<Slab> slabs = new ArrayList<>();
         final ArrayDeque<Slab> available = new ArrayDeque<>();
         private final SplittableRandom random;
+        /** Live secrets and their bytes in this class: counted under the class lock, no atomics on the hot path. */
+        long live;
+        long bytes;
 
         SlabTier tier() {
             return SlabTier.this;
@@ -193,6 +209,8 @@ final class SlabTier {
             s.state[i] = LIVE;
             int gen = ++s.generation[i];
             s.live++;
+            live++;
+            bytes += size;
             return new SlabBlock(s, i, gen, s.data.asSlice(off, size));
         }
 
@@ -203,6 +221,8 @@ final class SlabTier {
                 // verify() found it corrupted while live, reported it, wiped it: freeing it just lets it go.
                 b.released = true;
                 s.live--;
+                live--;
+                bytes -= b.raw.byteSize();
                 releaseIfEmpty(s);
                 return;
             }
@@ -214,8 +234,10 @@ final class SlabTier {
             long off = s.slotOffset(i);
             long size = b.raw.byteSize();
             boolean intact = s.canaryIntact(i) && GuardedHeap.isZero(s.data, off + size, classSize - size);
-            s.data.asSlice(off, classSize).fill((byte) 0);
+            zeroSlot(s.data, off, classSize);
             s.live--;
+            live--;
+            bytes -= size;
             if (!intact) {
                 quarantine(s, i);
                 releaseIfEmpty(s);
@@ -261,6 +283,10 @@ final class SlabTier {
             s.available = false;
             s.freeCount = 0;
             heap.regions().unmap(s.region);
+        }
+
+        synchronized long[] counts() {
+            return new long[] {live, bytes, slabs.size()};
         }
 
         /** Wipes a damaged slot, restores its canary so neighbours still check, and never hands it out again. */

@@ -7,6 +7,7 @@ import dev.hardmem.nonce.NonceSequence;
 import dev.hardmem.nonce.NullArguments;
 import dev.hardmem.nonce.UnusedNonce;
 import dev.hardmem.nonce.UsedNonce;
+import dev.hardmem.testing.Dummies;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
@@ -21,9 +22,8 @@ class NullsTest {
     @Test
     void everyPublicMethodRejectsNull() {
         try (Secret<SecretKind.Key> k = randomKey()) {
-            // One sealing key per secret and algorithm: each sample gets a key of its own (never closed: the
-            // cleaner wipes it).
-            Supplier<SealingKey> sealing = () -> SealingKey.of(Algorithm.AES_256_GCM, randomKey());
+            // One sealing key per secret and algorithm: each sample gets a key of its own, kept reachable.
+            Supplier<SealingKey> sealing = () -> SealingKey.of(Algorithm.AES_256_GCM, Dummies.keptKey());
             Map<Class<?>, Supplier<?>> samples = Map.of(
                     Algorithm.class, () -> Algorithm.CHACHA20_POLY1305,
                     Secret.class, () -> k,

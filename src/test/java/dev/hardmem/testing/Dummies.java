@@ -27,6 +27,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.ReadableByteChannel;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.BiFunction;
@@ -92,13 +93,22 @@ public final class Dummies {
 
         // ------------------------------------------------------------ dev.hardmem.aead
         // One 32-byte key for every dummy key: SealingKey and OpeningKey borrow it and are not closeable.
-        // One sealing key per secret and algorithm: a fresh key each time (never closed: the cleaner wipes it).
-        register(SealingKey.class, () -> SealingKey.of(Algorithm.CHACHA20_POLY1305,
-                Secret.random(SecretKind.Key.class, 32)));
+        // One sealing key per secret and algorithm: a fresh key each time, kept reachable for the whole run so
+        // no cleaner frees it in the middle of another test that counts frees.
+        register(SealingKey.class, () -> SealingKey.of(Algorithm.CHACHA20_POLY1305, keptKey()));
         register(OpeningKey.class, () -> OpeningKey.of(Algorithm.CHACHA20_POLY1305, AeadKey.KEY));
     }
 
     private Dummies() {
+    }
+
+    private static final List<Secret<SecretKind.Key>> KEPT = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** {@return a new 32-byte key that stays reachable (and open) until the JVM ends} */
+    public static Secret<SecretKind.Key> keptKey() {
+        Secret<SecretKind.Key> k = Secret.random(SecretKind.Key.class, 32);
+        KEPT.add(k);
+        return k;
     }
 
     /** Holds the dummy AEAD key, made on first use and never closed. */
