@@ -1,0 +1,708 @@
+package dev.hardmem.bench.report;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Turns JMH's JSON result into {@code docs/benchmarks.md} (scores, errors, ratios against each baseline of the same
+ * class, the targets with PASS/MISS, the machine, JDK and date) and one SVG chart per benchmark class. Plain Java,
+ * no network, no dependencies.
+ *
+ * {@snippet lang = "sh" :
+ * java -cp jmh/target/benchmarks.jar dev.hardmem.bench.report.Report \
+ *     jmh/target/jmh-result.json docs/benchmarks.md docs/benchmarks [full|quick|smoke] [notes.md]
+ * }
+ *
+ * <p>Conventions it relies on: a method whose name starts with {@code baseline} is a baseline, compared with every
+ * other method of its class that has the same parameters. A parameter named {@code size} is a number of bytes.
+ */
+public final class Report {
+    private static final String ALLOC = "AllocateWipeFreeBenchmark";
+    private static final String WIPE = "WipeBenchmark";
+    private static final String ACCESS = "AccessBenchmark";
+    private static final String NONCE = "NonceBenchmark";
+    private static final String LIVE = "LiveSecretsBenchmark";
+    private static final String SODIUM_MISSING = "not measured: libsodium missing (apt-get install libsodium23)";
+
+    private Report() {
+    }
+
+    /** One benchmark with one set of parameters. */
+    record Result(String cls, String method, String mode, Map<String, String> params, double score, double error,
+                  String unit, Map<String, double[]> secondary, Map<String, Object> raw) {
+        boolean isBaseline() {
+            return method.startsWith("baseline");
+        }
+
+        String param(String name) {
+            return params.get(name);
+        }
+
+        /** Lower is better (a time per operation), unless the unit is a rate. */
+        boolean timeUnit() {
+            return !unit.startsWith("ops/");
+        }
+    }
+
+    /** How a class is presented. */
+    private record Section(String title, String question, String groupBy, String chartTitle, String axis) {
+    }
+
+    private static final Map<String, Section> SECTIONS = new LinkedHashMap<>();
+
+    static {
+        SECTIONS.put(ALLOC, new Section("Allocate + wipe + free",
+                "What one short-lived secret costs: allocate `size` bytes, fill them with a non-zero pattern, wipe,"
+                        + " free. Every method does the same fill, so the wipe always overwrites data. The slab tier"
+                        + " holds at most 4 KiB, so it has no 64 KiB result (n/a), rather than a made-up one."
+                        + " `baselineArena` zeroes on allocation and does not wipe; `baselineHeap` is `new byte[n]` +"
+                        + " `Arrays.fill`; `baselineSodium` is `sodium_malloc` + `sodium_free` through FFM."
+                        + " Lower is better.",
+                "size", "Allocate + fill + wipe + free, by size", "time per operation"));
+        SECTIONS.put(WIPE, new Section("Wipe throughput",
+                "How fast each way of zeroing overwrites memory that holds data (the buffer is refilled with a"
+                        + " non-zero pattern before every invocation, untimed). One invocation wipes max(size, 1 MiB)"
+                        + " bytes as pieces of `size` bytes, so that small wipes are timed over tens of microseconds;"
+                        + " *per wipe* is the time for one piece. `baselineMemset` (libc `memset` through a critical"
+                        + " downcall) is the bandwidth limit of this machine. Higher GB/s is better.",
+                "size", "Wipe throughput, by size of each wipe", "GB/s (bytes per ns)"));
+        SECTIONS.put(ACCESS, new Section("Access cost",
+                "What `Secret.read` costs around a read of all `size` bytes (folded into one long): a scoped,"
+                        + " read-only, confined view that dies when the lambda returns, with and without access-scoped"
+                        + " page protection (`mprotect` to read-only and back to `PROT_NONE` around every read),"
+                        + " against the same fold over a plain segment. Lower is better.",
+                "size", "Secret.read cost", "time per read"));
+        SECTIONS.put(NONCE, new Section("Nonce",
+                "Minting and consuming one nonce from a `NonceSequence`, against `SecureRandom.nextBytes` into a"
+                        + " 12-byte array. Lower is better.",
+                null, "Nonce: next + consume", "time per nonce"));
+        SECTIONS.put("ConstantTimeBenchmark", new Section("Constant-time comparison",
+                "`ConstantTime.equals` on arrays and segments when the inputs are equal, differ in the first byte,"
+                        + " or differ in the last byte, against `Arrays.equals` (which returns at the first"
+                        + " difference). Constant time means the three `constantTime*` cases of a size take the same"
+                        + " time; `Arrays.equals` shows what an early exit looks like. Lower is better.",
+                "size", "Comparison time by size", "time per comparison"));
+        SECTIONS.put(LIVE, new Section("Live-secret scale",
+                "Time to allocate `count` live 32-byte secrets (each written), and what holding them costs the"
+                        + " process at the peak: mappings (`/proc/self/maps` lines) and locked and resident memory"
+                        + " added. hardmem: one `SecretArena` on a fresh default `GuardedAllocator` (slab tier)."
+                        + " libsodium: `sodium_malloc` (4 mappings each) until `count`, or until 1,000 mappings short"
+                        + " of `vm.max_map_count`: past the limit it does not return NULL but silently returns"
+                        + " unguarded, unlocked memory (libsodium ignores `mprotect`/`mlock` failures), and a JVM"
+                        + " left without a mapping dies. *guarded* counts the allocations whose guard page was"
+                        + " probed and found; *stops guarding at* adds what the remaining mappings allow."
+                        + " Time per secret is the fair comparison where libsodium stopped early. Single-shot, 1"
+                        + " warm-up iteration: lower is better.",
+                "count", "Time to allocate N live 32-byte secrets", "single shot"));
+    }
+
+    /** A stated target: {@code method} against {@code baseline} at {@code where}. */
+    private record Target(String text, String cls, String method, String baseline, Map<String, String> where,
+                          Kind kind, double bound) {
+    }
+
+    private enum Kind {
+        /** baseline time / time ≥ bound. */
+        FASTER_BY_AT_LEAST,
+        /** time / baseline time ≤ bound. */
+        SLOWER_BY_AT_MOST,
+        /** throughput / baseline throughput ≥ bound (same bytes: baseline time / time). */
+        THROUGHPUT_AT_LEAST
+    }
+
+    private static List<Target> targets() {
+        List<Target> t = new ArrayList<>();
+        t.add(new Target("Slab 32 B allocate + wipe + free ≥ 200× faster than `sodium_malloc` + `sodium_free`",
+                ALLOC, "slab", "baselineSodium", Map.of("size", "32"), Kind.FASTER_BY_AT_LEAST, 200));
+        t.add(new Target("Slab 32 B allocate + wipe + free ≤ 2× `Arena.ofConfined()` allocate + close",
+                ALLOC, "slab", "baselineArena", Map.of("size", "32"), Kind.SLOWER_BY_AT_MOST, 2));
+        for (String size : List.of("32", "1024", "65536")) {
+            t.add(new Target("Isolated (no access protection) " + bytes(size)
+                    + " ≥ 50× faster than the libsodium pair",
+                    ALLOC, "isolated", "baselineSodium", Map.of("size", size), Kind.FASTER_BY_AT_LEAST, 50));
+        }
+        for (String size : List.of("1048576", "16777216")) {
+            t.add(new Target("`Wipe.segment` " + bytes(size) + " ≥ 0.9× native `memset` throughput",
+                    WIPE, "wipeSegment", "baselineMemset", Map.of("size", size), Kind.THROUGHPUT_AT_LEAST, 0.9));
+            t.add(new Target("`Wipe.bytes` " + bytes(size) + " ≥ 0.9× native `memset` throughput",
+                    WIPE, "wipeBytes", "baselineMemset", Map.of("size", size), Kind.THROUGHPUT_AT_LEAST, 0.9));
+        }
+        for (String size : List.of("32", "1024", "65536")) {
+            t.add(new Target("`SecretArena` on the unguarded allocator " + bytes(size)
+                    + " ≤ 1.3× `Arena.ofConfined()`", ALLOC, "secretArenaUnguarded", "baselineArena",
+                    Map.of("size", size), Kind.SLOWER_BY_AT_MOST, 1.3));
+        }
+        return t;
+    }
+
+    public static void main(String[] args) throws IOException {
+        if (args.length < 3) {
+            System.err.println("usage: Report <jmh-result.json> <benchmarks.md> <chart-directory> [full|quick|smoke]"
+                    + " [notes.md]");
+            System.exit(2);
+        }
+        Path json = Path.of(args[0]);
+        Path markdown = Path.of(args[1]);
+        Path charts = Path.of(args[2]);
+        String mode = args.length > 3 ? args[3] : "full";
+        Path notes = args.length > 4 ? Path.of(args[4]) : null;
+        if (!Files.exists(json)) {
+            System.err.println("Report: " + json + " does not exist; run the benchmarks with -rf json first");
+            System.exit(2);
+        }
+        List<Result> results = read(json);
+        Instant measured = Files.getLastModifiedTime(json).toInstant();
+        String md = render(results, measured, mode, markdown, charts, notes);
+        Files.createDirectories(markdown.toAbsolutePath().getParent());
+        Files.writeString(markdown, md, StandardCharsets.UTF_8);
+        System.out.println("Report: wrote " + markdown + " and charts in " + charts + " from " + results.size()
+                + " results");
+    }
+
+    // ------------------------------------------------------------------------------------------------ reading
+
+    static List<Result> read(Path json) throws IOException {
+        List<Result> out = new ArrayList<>();
+        for (Object o : Json.array(Json.parse(Files.readString(json, StandardCharsets.UTF_8)))) {
+            Map<String, Object> r = Json.object(o);
+            String name = (String) r.get("benchmark");
+            String[] parts = name.split("\\.");
+            String cls = parts[parts.length - 2];
+            String method = parts[parts.length - 1];
+            Map<String, String> params = new LinkedHashMap<>();
+            for (Map.Entry<String, Object> p : Json.object(r.get("params")).entrySet()) {
+                params.put(p.getKey(), String.valueOf(p.getValue()));
+            }
+            Map<String, Object> pm = Json.object(r.get("primaryMetric"));
+            Map<String, double[]> secondary = new LinkedHashMap<>();
+            for (Map.Entry<String, Object> s : Json.object(r.get("secondaryMetrics")).entrySet()) {
+                Map<String, Object> m = Json.object(s.getValue());
+                secondary.put(s.getKey(), secondary(m));
+            }
+            out.add(new Result(cls, method, (String) r.get("mode"), params, Json.number(pm.get("score")),
+                    Json.number(pm.get("scoreError")), String.valueOf(pm.get("scoreUnit")), secondary, r));
+        }
+        return out;
+    }
+
+    /**
+     * {@return {value, error} of a secondary metric} JMH sums auxiliary counters ({@code @AuxCounters}, unit
+     * {@code #}) over the iterations, which turns "secrets held in one iteration" into three times that after three
+     * iterations; so counters are read back as the mean of their per-iteration raw values. Other metrics (e.g.
+     * {@code -prof gc} rates) keep JMH's score.
+     */
+    private static double[] secondary(Map<String, Object> m) {
+        if ("#".equals(m.get("scoreUnit"))) {
+            double sum = 0;
+            int n = 0;
+            for (Object fork : Json.array(m.get("rawData"))) {
+                for (Object v : Json.array(fork)) {
+                    sum += Json.number(v);
+                    n++;
+                }
+            }
+            if (n > 0) {
+                return new double[]{sum / n, Double.NaN};
+            }
+        }
+        return new double[]{Json.number(m.get("score")), Json.number(m.get("scoreError"))};
+    }
+
+    // ------------------------------------------------------------------------------------------------ rendering
+
+    static String render(List<Result> results, Instant measured, String mode, Path markdown, Path charts,
+                         Path notes) throws IOException {
+        Map<String, List<Result>> byClass = new LinkedHashMap<>();
+        for (String cls : SECTIONS.keySet()) {
+            byClass.put(cls, new ArrayList<>());
+        }
+        for (Result r : results) {
+            byClass.computeIfAbsent(r.cls(), c -> new ArrayList<>()).add(r);
+        }
+        byClass.values().removeIf(List::isEmpty);
+
+        StringBuilder b = new StringBuilder();
+        b.append("# hardmem benchmarks\n\n");
+        b.append("<!-- Generated by dev.hardmem.bench.report.Report from the JMH JSON result; do not edit by hand."
+                + " Regenerate with the command below. -->\n\n");
+        if (!mode.equals("full")) {
+            b.append("> **").append(mode.toUpperCase(Locale.ROOT)).append(" RUN.** ")
+                    .append(mode.equals("smoke") ? "It proves that every benchmark runs; its numbers mean nothing."
+                            : "A first look with short iterations; numbers are rough.")
+                    .append("\n\n");
+        }
+        Result first = results.isEmpty() ? null : results.get(0);
+        b.append("Measured ").append(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'", Locale.ROOT)
+                .format(measured.atOffset(ZoneOffset.UTC))).append(" on ").append(Machine.describe());
+        if (first != null) {
+            b.append(", JDK ").append(first.raw().get("jdkVersion")).append(" (").append(first.raw().get("vmName"))
+                    .append(' ').append(first.raw().get("vmVersion")).append("), JMH ")
+                    .append(first.raw().get("jmhVersion"));
+        }
+        b.append(".\n\n");
+        b.append("Reproduce (from the repository root; the full suite takes about 11 minutes on 2 cores;"
+                + " `-Pbench,quick` gives a first look in about 6):\n\n```sh\n"
+                + "./mvnw -q install -DskipTests && ./mvnw -q -f jmh/pom.xml -Pbench package\n```\n\n");
+        b.append("Run configuration: ").append(configurations(byClass)).append(". Errors are JMH's 99.9%"
+                + " confidence half-intervals (NaN where there was one measurement iteration). Ratios compare point"
+                + " estimates within one run, in one JVM build, on a machine whose two cores other processes may"
+                + " have shared.\n\n");
+
+        b.append("## Targets\n\n");
+        b.append(targetsTable(results));
+
+        Path chartDirAbs = charts.toAbsolutePath();
+        Files.createDirectories(chartDirAbs);
+        Path mdDir = markdown.toAbsolutePath().getParent();
+        for (Map.Entry<String, List<Result>> e : byClass.entrySet()) {
+            String cls = e.getKey();
+            List<Result> rs = e.getValue();
+            Section s = SECTIONS.getOrDefault(cls, new Section(cls.replace("Benchmark", ""), null, null,
+                    cls.replace("Benchmark", ""), "score"));
+            b.append("\n## ").append(s.title()).append(" (`").append(cls).append("`)\n\n");
+            if (s.question() != null) {
+                b.append(s.question()).append("\n\n");
+            }
+            List<BarChart> cs = charts(cls, s, rs);
+            for (int i = 0; i < cs.size(); i++) {
+                String file = cls + (i == 0 ? "" : "-" + (i + 1)) + ".svg";
+                Files.writeString(chartDirAbs.resolve(file), cs.get(i).svg(), StandardCharsets.UTF_8);
+                String rel = mdDir.relativize(chartDirAbs.resolve(file)).toString().replace('\\', '/');
+                b.append("![").append(BarChart.esc(cs.get(i).title())).append("](").append(rel).append(")\n\n");
+            }
+            b.append(table(cls, rs));
+        }
+        if (notes != null && Files.exists(notes)) {
+            b.append("\n").append(Files.readString(notes, StandardCharsets.UTF_8).strip()).append("\n");
+        }
+        return b.toString();
+    }
+
+    /** {@return the run configurations, each with the classes that used it} */
+    private static String configurations(Map<String, List<Result>> byClass) {
+        Map<String, Set<String>> classesByConfig = new LinkedHashMap<>();
+        for (Map.Entry<String, List<Result>> e : byClass.entrySet()) {
+            for (Result r : e.getValue()) {
+                Map<String, Object> raw = r.raw();
+                String config;
+                if (raw.get("measurementTime").equals("single-shot")) {
+                    config = String.format(Locale.ROOT, "single shot, %d warm-up + %d measured iterations",
+                            (int) Json.number(raw.get("warmupIterations")),
+                            (int) Json.number(raw.get("measurementIterations")));
+                } else {
+                    config = String.format(Locale.ROOT, "%s, warm-up %d × %s, measurement %d × %s",
+                            r.mode().equals("avgt") ? "average time" : r.mode(),
+                            (int) Json.number(raw.get("warmupIterations")), raw.get("warmupTime"),
+                            (int) Json.number(raw.get("measurementIterations")), raw.get("measurementTime"));
+                }
+                int forks = (int) Json.number(raw.get("forks"));
+                config += ", " + forks + (forks == 1 ? " fork" : " forks");
+                classesByConfig.computeIfAbsent(config, c -> new LinkedHashSet<>()).add("`" + e.getKey() + "`");
+            }
+        }
+        List<String> parts = new ArrayList<>();
+        for (Map.Entry<String, Set<String>> e : classesByConfig.entrySet()) {
+            parts.add(e.getKey() + " (" + String.join(", ", e.getValue()) + ")");
+        }
+        return String.join("; ", parts);
+    }
+
+    private static Result find(List<Result> results, String cls, String method, Map<String, String> where) {
+        for (Result r : results) {
+            if (r.cls().equals(cls) && r.method().equals(method) && matches(r, where)) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    private static boolean matches(Result r, Map<String, String> where) {
+        for (Map.Entry<String, String> w : where.entrySet()) {
+            if (!w.getValue().equals(r.param(w.getKey()))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String targetsTable(List<Result> results) {
+        StringBuilder b = new StringBuilder();
+        b.append("Ratios from this run. The range comes from the error bars of both scores; PASS or MISS is decided"
+                + " on the point estimates.\n\n");
+        b.append("| Target | Measured | Range | Result |\n|---|---:|---:|---|\n");
+        for (Target t : targets()) {
+            Result m = find(results, t.cls(), t.method(), t.where());
+            Result base = find(results, t.cls(), t.baseline(), t.where());
+            b.append("| ").append(t.text()).append(" | ");
+            if (m == null || base == null) {
+                boolean classRan = results.stream().anyMatch(r -> r.cls().equals(t.cls()));
+                String why = !classRan ? "not in this run"
+                        : base == null && t.baseline().contains("Sodium") ? SODIUM_MISSING : "not measured";
+                b.append("— | — | ").append(why).append(" |\n");
+                continue;
+            }
+            double ratio;
+            double lo;
+            double hi;
+            double te = nz(m.error());
+            double be = nz(base.error());
+            boolean pass;
+            String miss;
+            switch (t.kind()) {
+                case SLOWER_BY_AT_MOST -> {
+                    ratio = m.score() / base.score();
+                    lo = (m.score() - te) / (base.score() + be);
+                    hi = base.score() - be > 0 ? (m.score() + te) / (base.score() - be) : Double.POSITIVE_INFINITY;
+                    pass = ratio <= t.bound();
+                    miss = "MISS by " + ratio(ratio / t.bound()) + " (" + ratio(ratio) + " vs ≤ " + ratio(t.bound())
+                            + ")";
+                }
+                default -> {
+                    ratio = base.score() / m.score();
+                    lo = (base.score() - be) / (m.score() + te);
+                    hi = m.score() - te > 0 ? (base.score() + be) / (m.score() - te) : Double.POSITIVE_INFINITY;
+                    pass = ratio >= t.bound();
+                    miss = "MISS by " + ratio(t.bound() / ratio) + " (" + ratio(ratio) + " vs ≥ " + ratio(t.bound())
+                            + ")";
+                }
+            }
+            boolean straddles = lo <= t.bound() && t.bound() <= hi;
+            b.append(ratio(ratio)).append(" | ").append(range(lo, hi)).append(" | ")
+                    .append(pass ? "**PASS**" : "**" + miss.substring(0, 4) + "**" + miss.substring(4))
+                    .append(straddles ? " (within the error bars)" : "").append(" |\n");
+        }
+        return b.toString();
+    }
+
+    /** {@return "lo – hi", with a bound that the error bars leave open (an error as large as its score) as such} */
+    private static String range(double lo, double hi) {
+        return (lo > 0 ? ratio(lo) : "0") + " – " + (Double.isInfinite(hi) ? "unbounded" : ratio(hi));
+    }
+
+    private static double nz(double e) {
+        return Double.isNaN(e) ? 0 : e;
+    }
+
+    /** Methods of a class: ours first (in result order), then the baselines. */
+    private static List<String> methods(List<Result> rs) {
+        LinkedHashSet<String> ours = new LinkedHashSet<>();
+        LinkedHashSet<String> theirs = new LinkedHashSet<>();
+        for (Result r : rs) {
+            (r.isBaseline() ? theirs : ours).add(r.method());
+        }
+        List<String> all = new ArrayList<>(ours);
+        all.addAll(theirs);
+        return all;
+    }
+
+    private static List<String> paramNames(List<Result> rs) {
+        LinkedHashSet<String> names = new LinkedHashSet<>();
+        for (Result r : rs) {
+            names.addAll(r.params().keySet());
+        }
+        return new ArrayList<>(names);
+    }
+
+    private static Comparator<String> numericFirst() {
+        return (a, b) -> {
+            try {
+                return Double.compare(Double.parseDouble(a), Double.parseDouble(b));
+            } catch (NumberFormatException e) {
+                return a.compareTo(b);
+            }
+        };
+    }
+
+    private static String paramKey(Result r, List<String> names) {
+        StringBuilder k = new StringBuilder();
+        for (String n : names) {
+            k.append(n).append('=').append(r.param(n)).append(';');
+        }
+        return k.toString();
+    }
+
+    private static String table(String cls, List<Result> rs) {
+        List<String> methods = methods(rs);
+        List<String> names = paramNames(rs);
+        names.remove("batchBytes");
+        List<String> baselines = methods.stream().filter(m -> m.startsWith("baseline")).toList();
+        boolean ratios = !cls.equals(LIVE);
+        List<Result> sorted = new ArrayList<>(rs);
+        Comparator<Result> byParams = (x, y) -> 0;
+        for (String n : names) {
+            Comparator<String> c = numericFirst();
+            byParams = byParams.thenComparing(r -> r.param(n) == null ? "" : r.param(n), c);
+        }
+        sorted.sort(byParams.thenComparing(r -> methods.indexOf(r.method())));
+
+        StringBuilder b = new StringBuilder();
+        b.append("| Benchmark |");
+        for (String n : names) {
+            b.append(' ').append(n).append(" |");
+        }
+        b.append(" Score | ± Error | Unit |");
+        if (cls.equals(WIPE)) {
+            b.append(" per wipe (ns) | GB/s |");
+        }
+        if (cls.equals(LIVE)) {
+            b.append(" held | guarded | stops guarding at | µs per secret | mappings added | locked MiB added |"
+                    + " RSS MiB added |");
+        }
+        if (ratios) {
+            for (String base : baselines) {
+                b.append(" vs `").append(base).append("` |");
+            }
+        }
+        b.append("\n|---|");
+        b.append("---:|".repeat(names.size())).append("---:|---:|---|");
+        if (cls.equals(WIPE)) {
+            b.append("---:|---:|");
+        }
+        if (cls.equals(LIVE)) {
+            b.append("---:|---:|---:|---:|---:|---:|---:|");
+        }
+        if (ratios) {
+            b.append("---:|".repeat(baselines.size()));
+        }
+        b.append('\n');
+        for (Result r : sorted) {
+            b.append("| `").append(r.method()).append("` |");
+            for (String n : names) {
+                String v = r.param(n);
+                b.append(' ').append(v == null ? "" : n.equals("size") ? bytes(v) : group(v)).append(" |");
+            }
+            b.append(' ').append(number(r.score())).append(" | ").append(Double.isNaN(r.error()) ? "NaN"
+                    : number(r.error())).append(" | ").append(r.unit()).append(" |");
+            if (cls.equals(WIPE)) {
+                double[] w = wipe(r);
+                b.append(' ').append(number(w[0])).append(" | ").append(number(w[1])).append(" |");
+            }
+            if (cls.equals(LIVE)) {
+                double held = sec(r, "secrets");
+                double stops = sec(r, "stopsAt");
+                b.append(' ').append(group(held)).append(" | ").append(group(sec(r, "guarded"))).append(" | ")
+                        .append(stops > 0 ? group(stops) : "—").append(" | ")
+                        .append(number(r.score() * 1000 / held)).append(" | ").append(group(sec(r, "mappingsAdded")))
+                        .append(" | ").append(number(sec(r, "lockedKiBAdded") / 1024)).append(" | ")
+                        .append(number(sec(r, "rssKiBAdded") / 1024)).append(" |");
+            }
+            if (ratios) {
+                for (String base : baselines) {
+                    b.append(' ').append(versus(r, base, rs, names)).append(" |");
+                }
+            }
+            b.append('\n');
+        }
+        if (ratios && baselines.stream().anyMatch(x -> x.contains("Sodium"))
+                && rs.stream().noneMatch(x -> x.method().contains("Sodium"))) {
+            b.append("\nThe libsodium baseline did not run: ").append(SODIUM_MISSING).append(".\n");
+        }
+        return b.toString();
+    }
+
+    private static String versus(Result r, String base, List<Result> rs, List<String> names) {
+        if (r.method().equals(base)) {
+            return "—";
+        }
+        Result br = null;
+        for (Result x : rs) {
+            if (x.method().equals(base) && paramKey(x, names).equals(paramKey(r, names))) {
+                br = x;
+            }
+        }
+        if (br == null) {
+            return base.contains("Sodium") ? "n/a" : "—";
+        }
+        double f = r.timeUnit() ? br.score() / r.score() : r.score() / br.score();
+        return f >= 1 ? ratio(f) + " faster" : ratio(1 / f) + " slower";
+    }
+
+    private static double sec(Result r, String name) {
+        double[] v = r.secondary().get(name);
+        return v == null ? Double.NaN : v[0];
+    }
+
+    /** {@return {ns per single wipe, GB/s}} for a {@code WipeBenchmark} result (ns per invocation). */
+    private static double[] wipe(Result r) {
+        double size = Double.parseDouble(r.param("size"));
+        double batch = r.param("batchBytes") == null ? size : Double.parseDouble(r.param("batchBytes"));
+        double bytes = Math.max(size, batch);
+        double ns = toNanos(r.score(), r.unit());
+        return new double[]{ns / (bytes / size), bytes / ns};
+    }
+
+    private static double toNanos(double v, String unit) {
+        return switch (unit) {
+            case "us/op" -> v * 1e3;
+            case "ms/op" -> v * 1e6;
+            case "s/op" -> v * 1e9;
+            default -> v;
+        };
+    }
+
+    // ------------------------------------------------------------------------------------------------ charts
+
+    private static List<BarChart> charts(String cls, Section s, List<Result> rs) {
+        List<String> methods = methods(rs);
+        List<String> names = paramNames(rs);
+        names.remove("batchBytes");
+        String groupBy = s.groupBy() != null && names.contains(s.groupBy()) ? s.groupBy() : null;
+        TreeMap<String, List<Result>> groups = new TreeMap<>(groupBy != null ? numericFirst()
+                : Comparator.naturalOrder());
+        for (Result r : rs) {
+            String key = groupBy != null ? r.param(groupBy) : label(r, names);
+            groups.computeIfAbsent(key, k -> new ArrayList<>()).add(r);
+        }
+        List<String> keys = new ArrayList<>(groups.keySet());
+        List<String> labels = keys.stream().map(k -> groupBy == null ? (k.isEmpty() ? "all" : k)
+                : groupBy.equals("size") ? bytes(k) : groupBy.equals("count") ? group(k) + " secrets" : k).toList();
+
+        List<BarChart> out = new ArrayList<>();
+        String unit = rs.get(0).unit();
+        boolean gbps = cls.equals(WIPE);
+        String axis = gbps ? s.axis() : s.axis() + " (" + unit + ")";
+        out.add(chart(s.chartTitle(), axis, methods, keys, labels, groups, gbps, null));
+        if (cls.equals(LIVE)) {
+            out.add(chart("Mappings added by N live 32-byte secrets", "mappings (/proc/self/maps lines)", methods,
+                    keys, labels, groups, false, "mappingsAdded"));
+        }
+        return out;
+    }
+
+    /**
+     * {@return a chart with one bar per method per group} The value is the score, or GB/s ({@code gbps}), or the
+     * secondary metric {@code secondary}; log scale when the values span more than a factor of 8.
+     */
+    private static BarChart chart(String title, String axis, List<String> methods, List<String> keys,
+                                  List<String> labels, Map<String, List<Result>> groups, boolean gbps,
+                                  String secondary) {
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = 0;
+        List<double[]> vs = new ArrayList<>();
+        List<double[]> es = new ArrayList<>();
+        for (String m : methods) {
+            double[] v = new double[keys.size()];
+            double[] e = new double[keys.size()];
+            Arrays.fill(v, Double.NaN);
+            Arrays.fill(e, Double.NaN);
+            for (int g = 0; g < keys.size(); g++) {
+                for (Result r : groups.get(keys.get(g))) {
+                    if (!r.method().equals(m)) {
+                        continue;
+                    }
+                    if (secondary != null) {
+                        double[] x = r.secondary().get(secondary);
+                        v[g] = x == null ? Double.NaN : x[0];
+                        e[g] = x == null ? Double.NaN : x[1];
+                    } else if (gbps) {
+                        double[] w = wipe(r);
+                        v[g] = w[1];
+                        e[g] = Double.isNaN(r.error()) ? Double.NaN : w[1] * r.error() / r.score();
+                    } else {
+                        v[g] = r.score();
+                        e[g] = r.error();
+                    }
+                    if (v[g] > 0) {
+                        lo = Math.min(lo, v[g]);
+                        hi = Math.max(hi, v[g]);
+                    }
+                }
+            }
+            vs.add(v);
+            es.add(e);
+        }
+        BarChart c = new BarChart(title, axis, hi / lo > 8, labels);
+        for (int i = 0; i < methods.size(); i++) {
+            c.series(methods.get(i), methods.get(i).startsWith("baseline"), vs.get(i), es.get(i));
+        }
+        return c;
+    }
+
+    private static String label(Result r, List<String> names) {
+        List<String> parts = new ArrayList<>();
+        for (String n : names) {
+            parts.add(n + "=" + r.param(n));
+        }
+        return String.join(", ", parts);
+    }
+
+    // ------------------------------------------------------------------------------------------------ formatting
+
+    /** {@return {@code v} with about three significant digits, thousands grouped} */
+    static String number(double v) {
+        if (Double.isNaN(v)) {
+            return "NaN";
+        }
+        double a = Math.abs(v);
+        if (a >= 100 || a >= 10 && v == Math.rint(v)) {
+            return String.format(Locale.ROOT, "%,d", Math.round(v));
+        }
+        if (a >= 10) {
+            return String.format(Locale.ROOT, "%.1f", v);
+        }
+        if (a >= 1) {
+            return String.format(Locale.ROOT, "%.2f", v);
+        }
+        if (a == 0) {
+            return "0";
+        }
+        return String.format(Locale.ROOT, "%.3g", v);
+    }
+
+    static String ratio(double v) {
+        if (Double.isNaN(v) || Double.isInfinite(v)) {
+            return "?";
+        }
+        if (v >= 100) {
+            return String.format(Locale.ROOT, "%,d×", Math.round(v));
+        }
+        if (v >= 10) {
+            return String.format(Locale.ROOT, "%.1f×", v);
+        }
+        return String.format(Locale.ROOT, "%.2f×", v);
+    }
+
+    static String group(double v) {
+        return Double.isNaN(v) ? "—" : String.format(Locale.ROOT, "%,d", Math.round(v));
+    }
+
+    static String group(String v) {
+        try {
+            return group(Double.parseDouble(v));
+        } catch (NumberFormatException e) {
+            return v;
+        }
+    }
+
+    /** {@return a byte count as {@code 32 B}, {@code 1 KiB}, {@code 16 MiB}} */
+    static String bytes(String v) {
+        long n;
+        try {
+            n = Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            return v;
+        }
+        if (n >= 1 << 20 && n % (1 << 20) == 0) {
+            return n / (1 << 20) + " MiB";
+        }
+        if (n >= 1 << 10 && n % (1 << 10) == 0) {
+            return n / (1 << 10) + " KiB";
+        }
+        return n + " B";
+    }
+}
