@@ -7,7 +7,6 @@ import dev.hardmem.internal.os.Memory;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.ref.Cleaner;
 
 /**
  * One allocation made directly from a {@link GuardedAllocator}. Its {@link #segment()} is confined to the thread
@@ -15,7 +14,7 @@ import java.lang.ref.Cleaner;
  * so a use after free throws {@link IllegalStateException} instead of reading someone else's secret.
  *
  * <p>An allocation that becomes unreachable without being freed (for example because its thread died) is still
- * wiped and freed by a {@link Cleaner}, with a warning, as {@code SecretArena}s are.
+ * wiped and freed by hardmem's leak watcher, with a warning, as {@code SecretArena}s are.
  *
  * <p>Most code should use {@code SecretArena} or {@code Secret}, which allocate from the guarded allocator by
  * default; this class is for code (and benchmarks) that wants one tier directly.
@@ -27,7 +26,7 @@ public final class Allocation implements AutoCloseable {
     private final Arena lifetime;
     private final MemorySegment segment;
     private final Release release;
-    private final Cleaner.Cleanable cleanable;
+    private final Leaks.Watch watch;
     boolean freed;
 
     Allocation(GuardedAllocator owner, SecretAllocator heap, Block block, Tier tier) {
@@ -38,8 +37,10 @@ public final class Allocation implements AutoCloseable {
         this.segment = Memory.viewFor(block.raw(), lifetime);
         this.release = new Release(heap, block, Leaks.site("Allocation"));
         // On the scope, as SecretArena does: the segment keeps it reachable, so a leaked allocation (or one whose
-        // thread died) is wiped and freed only once no one can touch its segment any more.
-        this.cleanable = Leaks.CLEANER.register(lifetime.scope(), release);
+        // thread died) is wiped and freed only once no one can touch its segment any more. The watch is kept
+        // reachable by the allocator's slot metadata, which costs far less than a Cleaner registration.
+        this.watch = Leaks.watch(lifetime.scope(), release);
+        block.hold(watch);
     }
 
     /** Wipes, then frees; from free() or, for an allocation never freed, from the cleaner. */
@@ -96,7 +97,8 @@ public final class Allocation implements AutoCloseable {
     /** Wipes and frees the memory, once its lifetime has ended. */
     void release() {
         release.explicit = true;
-        cleanable.clean();
+        watch.cancel();
+        release.run();
     }
 
     /** {@return a description without contents or addresses} */

@@ -92,16 +92,9 @@ final class GuardedHeap implements SecretAllocator {
 
     @Override
     public void free(Block block) {
-        long stamp = gate.readLock();
-        try {
-            checkOpen();
-            freeOpen(block);
-        } finally {
-            gate.unlockRead(stamp);
-        }
-    }
-
-    private void freeOpen(Block block) {
+        // No gate: close() succeeds only when nothing is live, so there is nothing a free could race with; a free
+        // of a stale block after close finds its slot not live and changes nothing.
+        checkOpen();
         // A tier refuses a double free or a busy block with IllegalStateException before changing anything; a
         // corruption is reported after the block was wiped and freed, so it still counts as freed.
         if (block instanceof SlabTier.SlabBlock sb && sb.slab.owner.tier() == slabs) {

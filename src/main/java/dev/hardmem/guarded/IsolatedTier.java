@@ -91,6 +91,7 @@ final class IsolatedTier {
         /** A secret left its slot: the slot goes back to the pool ({@code reuse}) or is quarantined forever. */
         synchronized void give(Slot s, long size, boolean reuse) {
             s.block = null;
+            s.held = null;
             live--;
             bytes -= size;
             PoolRegion r = s.region;
@@ -145,6 +146,8 @@ final class IsolatedTier {
         final PoolRegion region;
         final MemorySegment run;
         IsolatedBlock block;
+        /** What the owner of the live secret asked the allocator to keep reachable (its leak watch). */
+        Object held;
         boolean quarantined;
 
         Slot(Pool pool, PoolRegion region, MemorySegment run) {
@@ -184,6 +187,11 @@ final class IsolatedTier {
 
         IsolatedTier tier() {
             return IsolatedTier.this;
+        }
+
+        @Override
+        public void hold(Object watch) {
+            slot.held = watch;
         }
 
         @Override

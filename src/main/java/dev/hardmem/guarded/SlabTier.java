@@ -111,6 +111,11 @@ final class SlabTier {
         public MemorySegment raw() {
             return raw;
         }
+
+        @Override
+        public void hold(Object watch) {
+            slab.held[index] = watch;
+        }
     }
 
     /** One slab: its region, canary and the state of each slot. */
@@ -122,6 +127,8 @@ final class SlabTier {
         final long canary1;
         final byte[] state;
         final int[] generation;
+        /** What the owner of each live slot asked the allocator to keep reachable (its leak watch). */
+        final Object[] held;
         final int[] free;
         int freeCount;
         final int[] delayed;
@@ -138,6 +145,7 @@ final class SlabTier {
             this.canary1 = canary1;
             this.state = new byte[slots];
             this.generation = new int[slots];
+            this.held = new Object[slots];
             this.free = new int[slots];
             for (int i = 0; i < slots; i++) {
                 free[i] = i;
@@ -219,6 +227,7 @@ final class SlabTier {
             int i = b.index;
             if (s.state[i] == QUARANTINED && s.generation[i] == b.generation && !b.released) {
                 // verify() found it corrupted while live, reported it, wiped it: freeing it just lets it go.
+                s.held[i] = null;
                 b.released = true;
                 s.live--;
                 live--;
@@ -231,6 +240,7 @@ final class SlabTier {
                         + " nothing was changed");
             }
             SecretAllocator.beforeFree(b.raw); // only once the block is known to be live and mapped
+            s.held[i] = null;
             long off = s.slotOffset(i);
             long size = b.raw.byteSize();
             boolean intact = s.canaryIntact(i) && GuardedHeap.isZero(s.data, off + size, classSize - size);

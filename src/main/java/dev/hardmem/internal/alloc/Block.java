@@ -21,4 +21,12 @@ public interface Block {
     /** Called after the access begun by {@link #enter} ends. */
     default void exit(boolean writable) {
     }
+
+    /**
+     * Keeps {@code watch} reachable from the allocator's own metadata for as long as this block is live (the
+     * allocator drops it when the block is freed). {@code null} drops it now.
+     */
+    default void hold(Object watch) {
+        throw new UnsupportedOperationException("this allocator cannot hold a leak watch");
+    }
 }
