@@ -10,9 +10,10 @@ import java.io.PrintStream;
  */
 public final class Main {
     static final String USAGE = """
-            usage: hardmem doctor [--json]
-              doctor   report which protections this machine gives secrets, and prove them live
-              --json   print the report as JSON instead of a table""";
+            usage: hardmem doctor [--json] [--harden]
+              doctor     report which protections this machine gives secrets, and prove them live
+              --json     print the report as JSON instead of a table
+              --harden   apply Hardening (not dumpable, no core file) to this process first, and report on it""";
 
     private Main() {
     }
@@ -33,14 +34,20 @@ public final class Main {
             return 2;
         }
         boolean json = false;
+        boolean harden = false;
         for (int i = 1; i < args.length; i++) {
             if (args[i].equals("--json")) {
                 json = true;
+            } else if (args[i].equals("--harden")) {
+                harden = true;
             } else {
                 err.println("hardmem doctor: unknown option '" + args[i] + "'");
                 err.println(USAGE);
                 return 2;
             }
+        }
+        if (harden) {
+            dev.hardmem.Hardening.apply();
         }
         return Doctor.run(json, out);
     }

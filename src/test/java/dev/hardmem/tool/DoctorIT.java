@@ -83,6 +83,20 @@ class DoctorIT {
     }
 
     @Test
+    void afterHardeningNeitherCoreDumpsNorSameUserDebuggersReachTheProcess() throws Exception {
+        ChildJvm.Result plain = jar(List.of(), "doctor");
+        assertTrue(plain.stdout().contains("same-user debuggers"), plain.output());
+        ChildJvm.Result r = jar(List.of(), "doctor", "--harden");
+        assertEquals(0, r.exitCode(), r.output());
+        assertTrue(r.stdout().contains("dumpable 0"), r.output());
+        assertTrue(r.stdout().contains("no core dumps, no same-user debugger"), r.output());
+        ChildJvm.Result j = jar(List.of(), "doctor", "--json", "--harden");
+        Map<?, ?> caps = (Map<?, ?>) ((Map<?, ?>) MiniJson.parse(j.stdout())).get("capabilities");
+        assertEquals(0L, caps.get("dumpable"));
+        assertEquals(0L, caps.get("coreSoft"));
+    }
+
+    @Test
     void usageErrorsExitTwo() throws Exception {
         ChildJvm.Result unknownOption = jar(List.of(), "doctor", "--bogus");
         assertEquals(2, unknownOption.exitCode(), unknownOption.output());
