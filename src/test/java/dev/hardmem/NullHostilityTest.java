@@ -1,6 +1,7 @@
 package dev.hardmem;
 
 import dev.hardmem.testing.Dummies;
+import dev.hardmem.testing.PublicApi;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -9,8 +10,6 @@ import java.lang.reflect.Executable;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -21,8 +20,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -72,62 +71,14 @@ class NullHostilityTest {
 
     // ---------------------------------------------------------------- finding the API
 
+    /** The exported packages' public classes, as {@link PublicApi} finds them; they must be the API packages. */
     static List<Class<?>> publicApiClasses() throws IOException, ClassNotFoundException {
-        Path classes = Path.of(System.getProperty("hardmem.test.classes", "target/classes"));
-        List<Class<?>> found = new ArrayList<>();
-        for (String pkg : new TreeSet<>(ApiPackages.ALL)) {
-            Path dir = classes.resolve(pkg.replace('.', '/'));
-            assertTrue(Files.isDirectory(dir), "no classes for exported package " + pkg + " in " + dir);
-            List<String> names;
-            try (Stream<Path> files = Files.list(dir)) {
-                names = files.map(p -> p.getFileName().toString())
-                        .filter(n -> n.endsWith(".class") && !n.equals("package-info.class"))
-                        .map(n -> pkg + "." + n.substring(0, n.length() - ".class".length()))
-                        .sorted().toList();
-            }
-            for (String name : names) {
-                Class<?> c = Class.forName(name, false, NullHostilityTest.class.getClassLoader());
-                if (isApi(c)) {
-                    found.add(c);
-                }
-            }
-        }
-        return found;
-    }
-
-    private static boolean isApi(Class<?> c) {
-        if (c.isSynthetic() || c.isAnonymousClass() || c.isLocalClass()) {
-            return false;
-        }
-        for (Class<?> k = c; k != null; k = k.getEnclosingClass()) {
-            if (!Modifier.isPublic(k.getModifiers())) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean overridesObject(Method m) {
-        try {
-            Object.class.getMethod(m.getName(), m.getParameterTypes());
-            return true;
-        } catch (NoSuchMethodException e) {
-            return false;
-        }
+        assertEquals(new TreeSet<>(ApiPackages.ALL), PublicApi.exportedPackages());
+        return PublicApi.classes();
     }
 
     static List<Executable> publicMembers(Class<?> c) {
-        List<Executable> members = new ArrayList<>();
-        for (Constructor<?> k : c.getDeclaredConstructors()) {
-            if (Modifier.isPublic(k.getModifiers()) && !k.isSynthetic() && !Modifier.isAbstract(c.getModifiers())) {
-                members.add(k);
-            }
-        }
-        for (Method m : c.getDeclaredMethods()) {
-            if (Modifier.isPublic(m.getModifiers()) && !m.isSynthetic() && !m.isBridge() && !overridesObject(m)) {
-                members.add(m);
-            }
-        }
+        List<Executable> members = new ArrayList<>(PublicApi.members(c));
         members.sort(Comparator.comparing(NullHostilityTest::memberKey));
         return members;
     }
