@@ -1,5 +1,6 @@
 package dev.hardmem.nonce;
 
+import dev.hardmem.testing.Race;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -9,13 +10,10 @@ import java.io.Serializable;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.HexFormat;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -79,50 +77,12 @@ class UnusedNonceTest {
      */
     @Test
     void sixteenThreadsRacingExactlyOneWinsEveryRound() throws Exception {
-        int threads = 16;
         int rounds = 2_000;
         CounterNonceSequence s = CounterNonceSequence.withRandomPrefix();
         UnusedNonce[] nonces = new UnusedNonce[rounds];
         for (int r = 0; r < rounds; r++) {
             nonces[r] = s.next();
         }
-        AtomicInteger[] wins = new AtomicInteger[rounds];
-        AtomicInteger[] losses = new AtomicInteger[rounds];
-        for (int r = 0; r < rounds; r++) {
-            wins[r] = new AtomicInteger();
-            losses[r] = new AtomicInteger();
-        }
-        AtomicInteger arrived = new AtomicInteger();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread[] workers = new Thread[threads];
-        for (int t = 0; t < threads; t++) {
-            workers[t] = Thread.ofPlatform().start(() -> {
-                try {
-                    for (int r = 0; r < rounds; r++) {
-                        int gate = threads * (r + 1);
-                        arrived.incrementAndGet();
-                        while (arrived.get() < gate && failure.get() == null) {
-                            Thread.yield();
-                        }
-                        try {
-                            nonces[r].consume();
-                            wins[r].incrementAndGet();
-                        } catch (NonceReuseException e) {
-                            losses[r].incrementAndGet();
-                        }
-                    }
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
-                }
-            });
-        }
-        for (Thread w : workers) {
-            w.join();
-        }
-        assertNull(failure.get());
-        for (int r = 0; r < rounds; r++) {
-            assertEquals(1, wins[r].get(), "winners in round " + r);
-            assertEquals(threads - 1, losses[r].get(), "losers in round " + r);
-        }
+        Race.exactlyOneWinsEveryRound(16, rounds, (thread, r) -> nonces[r].consume());
     }
 }
