@@ -9,6 +9,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.StampedLock;
 
@@ -30,9 +31,6 @@ final class GuardedHeap implements SecretAllocator {
      */
     private final StampedLock gate = new StampedLock();
     private volatile boolean closed;
-    private static final int RANDOM_POOL_BYTES = 4096;
-    private final MemorySegment randomPool = Arena.ofAuto().allocate(RANDOM_POOL_BYTES, 8);
-    private int randomPosition = RANDOM_POOL_BYTES;
 
     GuardedHeap(GuardPolicy policy, String name) {
         this.policy = policy;
@@ -111,7 +109,8 @@ final class GuardedHeap implements SecretAllocator {
         checkOpen();
         int bad = isolated.verify();
         if (bad > 0) {
-            corruption("verify found " + bad + " isolated secret(s) whose canary was overwritten");
+            corruption("verify found " + bad + " isolated slot(s) whose canary or padding was overwritten, or that"
+                    + " were written after they were freed");
         }
         slabs.verify();
     }
@@ -165,20 +164,36 @@ final class GuardedHeap implements SecretAllocator {
     }
 
     /**
-     * {@return 8 random bytes from the kernel, for canaries and seeds} They come from a pool refilled by one
-     * {@code getrandom} call every 512 words, so allocating from a pooled slot makes no system call. Each word is
-     * wiped from the pool as it is taken.
+     * {@return 8 unpredictable bytes, for canaries and seeds} Each thread draws from its own generator, seeded
+     * from the kernel ({@code getrandom}) and reseeded every 65,536 words, so an allocation takes no lock and makes
+     * no system call ({@code getrandom} costs tens of microseconds per page on some virtual machines). The
+     * generator's state is on the Java heap, as the canaries themselves are: whoever can read it can read the
+     * canaries anyway. What a canary must resist is a blind overrun, which cannot guess it.
      */
-    synchronized long canaryWord() {
-        if (randomPosition == RANDOM_POOL_BYTES) {
-            Libc.getrandom(randomPool);
-            randomPosition = 0;
-        }
-        long v = randomPool.get(ValueLayout.JAVA_LONG, randomPosition);
-        randomPool.set(ValueLayout.JAVA_LONG, randomPosition, 0L);
-        randomPosition += 8;
-        return v;
+    long canaryWord() {
+        return RANDOM.get().next();
     }
+
+    /** One thread's canary generator. */
+    private static final class CanaryGenerator {
+        private static final int RESEED = 1 << 16;
+        private SplittableRandom random;
+        private int left;
+
+        long next() {
+            if (left-- == 0) {
+                try (Arena a = Arena.ofConfined()) {
+                    MemorySegment seed = a.allocate(8);
+                    Libc.getrandom(seed);
+                    random = new SplittableRandom(seed.get(ValueLayout.JAVA_LONG, 0));
+                }
+                left = RESEED - 1;
+            }
+            return random.nextLong();
+        }
+    }
+
+    private static final ThreadLocal<CanaryGenerator> RANDOM = ThreadLocal.withInitial(CanaryGenerator::new);
 
     /** A read-only page-multiple of zeros to compare against: the JDK's mismatch is vectorised. */
     private static final MemorySegment ZEROS = Arena.global().allocate(1 << 16, 4096).asReadOnly();

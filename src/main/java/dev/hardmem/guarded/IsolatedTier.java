@@ -125,13 +125,23 @@ final class IsolatedTier {
             slots = 0;
         }
 
-        /** Checks the canary of every live, unprotected secret in this pool. */
+        /**
+         * Checks every live, unprotected secret in this pool (canary, and the padding below it) and every free
+         * slot (all zeros: nothing wrote to it after it was freed).
+         */
         synchronized int verify() {
             int bad = 0;
             for (PoolRegion r : regions) {
                 for (Slot slot : r.slots) {
                     IsolatedBlock b = slot.block;
-                    if (b != null && !check(b)) {
+                    if (b != null) {
+                        bad += check(b) ? 0 : 1;
+                    } else if (!slot.quarantined && free.contains(slot)
+                            && !GuardedHeap.isZero(slot.run, 0, slot.run.byteSize())) {
+                        slot.run.fill((byte) 0);
+                        slot.quarantined = true;
+                        free.remove(slot);
+                        heap.quarantined.increment();
                         bad++;
                     }
                 }
@@ -312,9 +322,10 @@ final class IsolatedTier {
         SecretAllocator.beforeFree(b.raw);
         long canaryOffset = b.userOffset - Layout.CANARY;
         long end = b.userOffset + size;
-        boolean intact = b.canaryIntact()
-                && GuardedHeap.isZero(run, 0, canaryOffset)
-                && GuardedHeap.isZero(run, end, run.byteSize() - end);
+        // The canary and the slack up to the guard are checked here, at every free; the padding below the canary
+        // (up to a page, which a linear underrun cannot reach without crossing the canary first) is checked by
+        // verify(), for free and live slots alike: a full pass over it at every free would double the cost.
+        boolean intact = b.canaryIntact() && GuardedHeap.isZero(run, end, run.byteSize() - end);
         if (!intact) {
             run.fill((byte) 0);
             slot.quarantined = true;
@@ -323,7 +334,7 @@ final class IsolatedTier {
             heap.corruption("the canary or padding around an isolated " + size + "-byte secret was"
                     + " overwritten: something wrote outside the secret");
         }
-        // The padding below the canary was just proved zero: wiping canary, secret and slack wipes the run.
+        // Only the canary, the secret and the slack were ever written by this allocation: wipe them.
         run.asSlice(canaryOffset, run.byteSize() - canaryOffset).fill((byte) 0);
         slot.pool.give(slot, size, true);
     }
@@ -334,7 +345,7 @@ final class IsolatedTier {
             if (b.freed || b.quarantined || b.protect) {
                 return true; // protected pages are PROT_NONE: their canary is checked when they are freed
             }
-            if (b.canaryIntact()) {
+            if (b.canaryIntact() && GuardedHeap.isZero(b.slot.run, 0, b.userOffset - Layout.CANARY)) {
                 return true;
             }
             b.quarantined = true;

@@ -158,4 +158,23 @@ class ReviewFindingsTest {
         }
         a.close();
     }
+
+    @Test
+    void verifyFindsWritesIntoThePaddingBelowAnIsolatedSecretAndIntoAFreeSlot() {
+        GuardedAllocator a = GuardedAllocator.create(GuardPolicy.defaults());
+        Allocation live = a.allocate(32, 1, Tier.ISOLATED);
+        long runStart = live.segment().address() + 32 - Memory.pageSize();
+        Memory.at(runStart + 100, 1).set(ValueLayout.JAVA_BYTE, 0, (byte) 1); // far below the canary
+        assertThrows(dev.hardmem.MemoryCorruptionError.class, a::verify);
+        live.close();
+        Allocation other = a.allocate(32, 1, Tier.ISOLATED);
+        long freedRun = other.segment().address() + 32 - Memory.pageSize();
+        other.close();
+        Memory.at(freedRun + 10, 1).set(ValueLayout.JAVA_BYTE, 0, (byte) 1); // a write after free, into padding
+        dev.hardmem.MemoryCorruptionError e = assertThrows(dev.hardmem.MemoryCorruptionError.class, a::verify);
+        assertTrue(e.getMessage().contains("verify found 1"), e.getMessage());
+        a.verify(); // both slots are quarantined now: nothing left to report
+        assertEquals(2, a.stats().quarantinedSlots());
+        a.close();
+    }
 }
