@@ -7,13 +7,11 @@ import dev.hardmem.guarded.Tier;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
@@ -66,17 +64,6 @@ public class AllocateWipeFreeBenchmark {
     public static class SlabSize {
         @Param({"32", "1024"})
         public int size;
-    }
-
-    /** libsodium, or a failed setup that names {@code apt-get install libsodium23}. */
-    @State(Scope.Thread)
-    public static class Sodium {
-        Native.Sodium sodium;
-
-        @Setup(Level.Trial)
-        public void load() {
-            sodium = Native.Sodium.require();
-        }
     }
 
     /** {@code SecretArena.ofConfined()}: the default guarded allocator (slab up to 4 KiB, isolated above). */
@@ -141,7 +128,7 @@ public class AllocateWipeFreeBenchmark {
 
     /** Baseline: libsodium's {@code sodium_malloc} and {@code sodium_free} through FFM. */
     @Benchmark
-    public void baselineSodium(Size s, Sodium lib, Blackhole bh) {
+    public void baselineSodium(Size s, SodiumLibrary lib, Blackhole bh) {
         long p = lib.sodium.malloc(s.size);
         if (p == 0) {
             throw new OutOfMemoryError("sodium_malloc(" + s.size + ") returned NULL");

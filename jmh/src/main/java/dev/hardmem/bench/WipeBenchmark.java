@@ -111,17 +111,6 @@ public class WipeBenchmark {
         }
     }
 
-    /** libsodium, or a failed setup that names {@code apt-get install libsodium23}. */
-    @State(Scope.Thread)
-    public static class Sodium {
-        Native.Sodium sodium;
-
-        @Setup(Level.Trial)
-        public void load() {
-            sodium = Native.Sodium.require();
-        }
-    }
-
     /** {@link Wipe#segment} on native memory. */
     @Benchmark
     public void wipeSegment(NativeBuffer b) {
@@ -157,7 +146,7 @@ public class WipeBenchmark {
 
     /** Baseline: libsodium {@code sodium_memzero}, critical downcall. */
     @Benchmark
-    public void baselineSodiumMemzero(NativeBuffer b, Sodium lib) {
+    public void baselineSodiumMemzero(NativeBuffer b, SodiumLibrary lib) {
         int size = b.size;
         for (long a : b.addresses) {
             lib.sodium.memzero(a, size);
