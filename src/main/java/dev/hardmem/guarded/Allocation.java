@@ -26,8 +26,6 @@ public final class Allocation implements AutoCloseable {
     private final Arena lifetime;
     private final MemorySegment segment;
     private final Release release;
-    private final Leaks.Watch watch;
-    boolean freed;
 
     Allocation(GuardedAllocator owner, SecretAllocator heap, Block block, Tier tier) {
         this.owner = owner;
@@ -35,22 +33,22 @@ public final class Allocation implements AutoCloseable {
         this.tier = tier;
         this.lifetime = Arena.ofConfined();
         this.segment = Memory.viewFor(block.raw(), lifetime);
-        this.release = new Release(heap, block, Leaks.site("Allocation"));
-        // On the scope, as SecretArena does: the segment keeps it reachable, so a leaked allocation (or one whose
-        // thread died) is wiped and freed only once no one can touch its segment any more. The watch is kept
-        // reachable by the allocator's slot metadata, which costs far less than a Cleaner registration.
-        this.watch = Leaks.watch(lifetime.scope(), release);
-        block.hold(watch);
+        // Watches the scope, as SecretArena's cleaner does: the segment keeps it reachable, so a leaked allocation
+        // (or one whose thread died) is wiped and freed only once no one can touch its segment any more. The watch
+        // is kept reachable by the allocator's slot metadata, which costs far less than a Cleaner registration.
+        this.release = new Release(lifetime.scope(), heap, block, Leaks.site("Allocation"));
+        block.hold(release);
     }
 
-    /** Wipes, then frees; from free() or, for an allocation never freed, from the cleaner. */
-    private static final class Release implements Runnable {
+    /** Wipes, then frees; from free() or, for an allocation never freed, from the leak watcher. */
+    private static final class Release extends Leaks.Watch {
         final SecretAllocator heap;
         final Block block;
         final Throwable site;
-        volatile boolean explicit;
+        boolean explicit;
 
-        Release(SecretAllocator heap, Block block, Throwable site) {
+        Release(Object scope, SecretAllocator heap, Block block, Throwable site) {
+            super(scope);
             this.heap = heap;
             this.block = block;
             this.site = site;
@@ -58,8 +56,11 @@ public final class Allocation implements AutoCloseable {
 
         @Override
         public void run() {
-            // Wipe, then free: the same order as SecretArena.close, so the free observer sees zeros on every path.
-            block.raw().fill((byte) 0);
+            // Wipe, then free: the same order as SecretArena.close. The slab tier zeroes the whole slot (secret and
+            // padding) as it takes it back, after checking the canary, so a slab block is not wiped twice.
+            if (!(block instanceof SlabTier.SlabBlock)) {
+                block.raw().fill((byte) 0);
+            }
             heap.free(block);
             if (!explicit) {
                 Leaks.report("Allocation", site);
@@ -89,21 +90,27 @@ public final class Allocation implements AutoCloseable {
         owner.free(this);
     }
 
-    /** Ends the segment's lifetime (fails without change from another thread). */
+    /**
+     * Ends the segment's lifetime: exactly once, and only on the thread that allocated it, so no two frees of one
+     * allocation can ever race (the confined arena refuses every other thread before changing anything).
+     */
     void endLifetime() {
-        lifetime.close();
+        if (!lifetime.scope().isAlive()) {
+            throw new IllegalStateException("this allocation was already freed (double free); nothing was changed");
+        }
+        lifetime.close(); // WrongThreadException from another thread
     }
 
     /** Wipes and frees the memory, once its lifetime has ended. */
     void release() {
         release.explicit = true;
-        watch.cancel();
+        release.cancel();
         release.run();
     }
 
     /** {@return a description without contents or addresses} */
     @Override
     public String toString() {
-        return "Allocation[" + block.raw().byteSize() + " bytes, " + tier + (freed ? ", freed" : "") + "]";
+        return "Allocation[" + block.raw().byteSize() + " bytes, " + tier + (lifetime.scope().isAlive() ? "" : ", freed") + "]";
     }
 }

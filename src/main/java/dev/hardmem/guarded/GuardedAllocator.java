@@ -59,7 +59,8 @@ public final class GuardedAllocator {
     private GuardedAllocator(GuardPolicy policy, boolean isDefault) {
         Platform.current();
         this.isDefault = isDefault;
-        this.heap = new GuardedHeap(policy, isDefault ? "the default guarded allocator" : "a guarded allocator");
+        this.heap = new GuardedHeap(policy, isDefault ? "the default guarded allocator" : "a guarded allocator",
+                !isDefault);
     }
 
     /** {@return the default allocator, with {@link GuardPolicy#defaults()}} It cannot be closed. */
@@ -138,14 +139,7 @@ public final class GuardedAllocator {
         if (allocation.owner != this) {
             throw new IllegalArgumentException("this allocation was not made by this allocator; nothing was changed");
         }
-        synchronized (allocation) {
-            if (allocation.freed) {
-                throw new IllegalStateException("this allocation was already freed (double free);"
-                        + " nothing was changed");
-            }
-            allocation.endLifetime(); // WrongThreadException from another thread, before anything changes
-            allocation.freed = true;
-        }
+        allocation.endLifetime(); // double free or wrong thread: throws before anything changes
         allocation.release();
     }
 

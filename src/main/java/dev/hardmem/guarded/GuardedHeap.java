@@ -29,11 +29,14 @@ final class GuardedHeap implements SecretAllocator {
      * and unmaps, so no allocation can slip in between, and none fails just because a close was attempted.
      */
     private final StampedLock gate = new StampedLock();
+    /** Whether {@link #close()} may ever be called: the default allocator never closes, so it needs no gate. */
+    private final boolean closable;
     private volatile boolean closed;
 
-    GuardedHeap(GuardPolicy policy, String name) {
+    GuardedHeap(GuardPolicy policy, String name, boolean closable) {
         this.policy = policy;
         this.name = name;
+        this.closable = closable;
         this.regions = new Regions(policy);
         this.slabs = new SlabTier(this);
         this.isolated = new IsolatedTier(this);
@@ -64,6 +67,9 @@ final class GuardedHeap implements SecretAllocator {
 
     Block allocate(long size, long alignment, Tier tier, boolean protect) {
         SecretAllocator.checkSizeAndAlignment(size, alignment);
+        if (!closable) {
+            return allocateOpen(size, alignment, tier, protect);
+        }
         long stamp = gate.readLock();
         try {
             checkOpen();
@@ -89,8 +95,20 @@ final class GuardedHeap implements SecretAllocator {
 
     @Override
     public void free(Block block) {
-        // No gate: close() succeeds only when nothing is live, so there is nothing a free could race with; a free
-        // of a stale block after close finds its slot not live and changes nothing.
+        if (!closable) {
+            freeOpen(block);
+            return;
+        }
+        // Frees hold the gate too: close() then sees every slab thread cache at rest when it counts and unmaps.
+        long stamp = gate.readLock();
+        try {
+            freeOpen(block);
+        } finally {
+            gate.unlockRead(stamp);
+        }
+    }
+
+    private void freeOpen(Block block) {
         checkOpen();
         // A tier refuses a double free or a busy block with IllegalStateException before changing anything; a
         // corruption is reported after the block was wiped and freed, so it still counts as freed.
@@ -122,6 +140,9 @@ final class GuardedHeap implements SecretAllocator {
     }
 
     void close() {
+        if (!closable) {
+            throw new UnsupportedOperationException("the shared default allocator cannot be closed");
+        }
         long stamp = gate.writeLock();
         try {
             if (closed) {

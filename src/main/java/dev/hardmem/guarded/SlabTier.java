@@ -2,11 +2,15 @@ package dev.hardmem.guarded;
 
 import dev.hardmem.internal.alloc.Block;
 import dev.hardmem.internal.alloc.SecretAllocator;
+import dev.hardmem.internal.os.Memory;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -15,17 +19,52 @@ import java.util.SplittableRandom;
  * canary (first byte zero, so string functions stop there) after every slot, metadata on the Java heap and never
  * in the slab, zero on free, a zero check on allocation (a write after free is caught when the slot comes back),
  * delayed and randomised reuse of freed slots.
+ *
+ * <h2>Who owns a slot</h2>
+ * The slabs of a size class, and the pool of their free slots, are shared behind the class's lock. A platform
+ * thread does not take that lock for every allocation: it keeps a small {@link Magazine} per class (as Bonwick's
+ * magazine allocator and tcmalloc's thread caches do), which it refills from the pool and flushes back to it in
+ * batches. A slot therefore is in one of these places:
+ * <ul>
+ *   <li>{@link #FREE} or {@link #DELAYED}: in the shared pool. Only code holding the class lock moves it in or
+ *       out, so {@link #verify()} (which holds the lock) checks it fully: canary and zeros.</li>
+ *   <li>{@link #CACHED}: free, zeroed and checked, in one thread's magazine (ready, or waiting in its delay ring);
+ *       or {@link #LIVE}: handed out. Their owner changes their state without the lock, so {@code verify()} only
+ *       reads their canary, which nobody but an overrun writes. A bad one is <em>condemned</em> (a flag written
+ *       with release semantics); the owner sees the flag before it hands the slot out again or takes it back,
+ *       and wipes and quarantines the slot then. {@code verify()} never writes into a slot it does not own.</li>
+ *   <li>{@link #QUARANTINED}: never handed out again.</li>
+ * </ul>
+ * Virtual threads use the shared pool directly (one lock per operation): a magazine per virtual thread would
+ * reserve slots for threads that may number in the millions. Magazines of threads that died are given back to
+ * the pool when the pool next runs out, and by {@code verify()} and {@code stats()}.
  */
 final class SlabTier {
     static final byte FREE = 0;
     static final byte LIVE = 1;
     static final byte DELAYED = 2;
     static final byte QUARANTINED = 3;
+    static final byte CACHED = 4;
 
-    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
+    /** Freed slots a magazine holds back before they can be handed out again. */
+    static final int MAGAZINE_DELAY = 8;
+    private static final int RING = 16; // a power of two above MAGAZINE_DELAY
+    /** The most ready slots a magazine holds for a class with {@code slots} per slab; it refills half of it. */
+    static int magazineCapacity(int slots) {
+        return Math.max(2, Math.min(16, slots / 4));
+    }
+
+    /** Slots and canaries are 16-byte aligned: aligned accesses compile to plain loads and stores. */
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
+    /** Bookkeeping accesses go through it at addresses computed from a slab's base (see Memory.EVERYWHERE). */
+    private static final MemorySegment RAW = Memory.EVERYWHERE;
+    private static final VarHandle FLAG = MethodHandles.arrayElementVarHandle(byte[].class);
 
     private final GuardedHeap heap;
     private final SizeClass[] classes;
+    private final ThreadLocal<Magazine[]> magazines = new ThreadLocal<>();
+    /** Every thread's magazines, to count their secrets and give back those of dead threads. Guarded by itself. */
+    private final List<Owner> owners = new ArrayList<>();
 
     SlabTier(GuardedHeap heap) {
         this.heap = heap;
@@ -41,44 +80,128 @@ final class SlabTier {
     }
 
     Block allocate(long size) {
-        return classes[Layout.classIndex(size)].allocate(size);
+        int c = Layout.classIndex(size);
+        Magazine[] mine = mine();
+        return mine == null ? classes[c].allocateShared(size) : mine[c].allocate(size);
     }
 
     void free(SlabBlock b) {
-        b.slab.owner.free(b);
+        Magazine from = b.from;
+        if (from != null && from.thread == Thread.currentThread()) {
+            from.free(b); // freed by the thread that allocated it: no thread-local lookup
+            return;
+        }
+        Magazine[] mine = mine();
+        if (mine == null) {
+            b.slab.owner.freeShared(b);
+        } else {
+            mine[b.slab.owner.index].free(b);
+        }
     }
 
-    /** {@return {live secrets, their bytes, slabs mapped}} */
+    /** {@return the calling platform thread's magazines, made on first use; {@code null} on a virtual thread} */
+    Magazine[] mine() {
+        Magazine[] m = magazines.get();
+        if (m == null) {
+            Thread t = Thread.currentThread();
+            if (t.isVirtual()) {
+                return null;
+            }
+            m = new Magazine[classes.length];
+            long seed = heap.seed();
+            for (int i = 0; i < m.length; i++) {
+                m[i] = new Magazine(t, classes[i], new SplittableRandom(seed + i));
+            }
+            synchronized (owners) {
+                owners.add(new Owner(t, m));
+            }
+            magazines.set(m);
+        }
+        return m;
+    }
+
+    /** A platform thread and its magazines. */
+    private record Owner(Thread thread, Magazine[] magazines) {
+    }
+
+    /** Gives the slots of dead threads' magazines back to the pool, and adds their counts to the pool's. */
+    private void reclaimDeadThreads() {
+        List<Owner> dead = new ArrayList<>();
+        synchronized (owners) {
+            owners.removeIf(o -> !o.thread.isAlive() && dead.add(o));
+        }
+        // A dead thread's last actions happen-before isAlive() returned false: its magazines are quiet.
+        for (Owner o : dead) {
+            for (Magazine m : o.magazines) {
+                m.cls.takeBack(m, 0, true);
+            }
+        }
+    }
+
+    /** {@return {live secrets, their bytes, slabs mapped}} A snapshot: other threads keep allocating. */
     long[] counts() {
+        reclaimDeadThreads();
         long[] sum = new long[3];
         for (SizeClass c : classes) {
-            long[] k = c.counts();
-            for (int i = 0; i < 3; i++) {
-                sum[i] += k[i];
+            synchronized (c) {
+                sum[0] += c.live;
+                sum[1] += c.bytes;
+                sum[2] += c.slabs.size();
+            }
+        }
+        synchronized (owners) {
+            for (Owner o : owners) {
+                for (Magazine m : o.magazines) {
+                    sum[0] += m.live;
+                    sum[1] += m.bytes;
+                }
             }
         }
         return sum;
     }
 
-    /** Zeroes one slot: small classes with a few long stores, no slice object on the hot path. */
-    private static void zeroSlot(MemorySegment data, long offset, int classSize) {
+    /** Zeroes the slot at {@code address}: small classes with a few long stores, larger ones with a fill. */
+    private static void zeroSlot(long address, int classSize) {
         if (classSize <= 64) {
-            for (int k = 0; k < classSize; k += 8) {
-                data.set(LONG, offset + k, 0L);
+            // Straight-line stores, 16 bytes per step: a counted loop of 2 to 8 iterations costs more in loop
+            // set-up than it does in stores.
+            RAW.set(LONG, address, 0L);
+            RAW.set(LONG, address + 8, 0L);
+            if (classSize >= 32) {
+                RAW.set(LONG, address + 16, 0L);
+                RAW.set(LONG, address + 24, 0L);
+                if (classSize >= 48) {
+                    RAW.set(LONG, address + 32, 0L);
+                    RAW.set(LONG, address + 40, 0L);
+                    if (classSize == 64) {
+                        RAW.set(LONG, address + 48, 0L);
+                        RAW.set(LONG, address + 56, 0L);
+                    }
+                }
             }
         } else {
-            data.asSlice(offset, classSize).fill((byte) 0);
+            RAW.asSlice(address, classSize).fill((byte) 0);
         }
     }
 
-    /** Checks every canary and every free slot of every slab. */
+    /**
+     * Checks every canary of every slab, and every free slot in the pool for writes after free. The calling
+     * thread's magazines go back to the pool first, so its own freed slots are checked in full.
+     */
     void verify() {
+        Magazine[] mine = magazines.get();
+        if (mine != null) {
+            for (Magazine m : mine) {
+                m.cls.takeBack(m, 0, true);
+            }
+        }
+        reclaimDeadThreads();
         for (SizeClass c : classes) {
             c.verify();
         }
     }
 
-    /** Unmaps every slab; the caller made sure nothing is live. */
+    /** Unmaps every slab; the caller made sure nothing is live and nothing is allocating. */
     void release() {
         for (SizeClass c : classes) {
             synchronized (c) {
@@ -87,8 +210,21 @@ final class SlabTier {
                 }
                 c.slabs.clear();
                 c.available.clear();
+                Arrays.fill(c.byId, null);
             }
         }
+        synchronized (owners) {
+            for (Owner o : owners) {
+                for (Magazine m : o.magazines) {
+                    m.forget();
+                }
+            }
+        }
+    }
+
+    /** {@return the handle of slot {@code i} of {@code s}: its slab's id in the class, and its index} */
+    static long handle(Slab s, int i) {
+        return ((long) s.id << 32) | i;
     }
 
     /** A slot handed out. {@code generation} tells a stale block (freed before) from the live one. */
@@ -97,14 +233,15 @@ final class SlabTier {
         final int index;
         final int generation;
         final MemorySegment raw;
-        /** Set when a block that verify() quarantined while live is freed: it can be freed only once. */
-        boolean released;
+        /** The magazine it came from ({@code null} from the shared pool), to skip a lookup when freed by its thread. */
+        final Magazine from;
 
-        SlabBlock(Slab slab, int index, int generation, MemorySegment raw) {
+        SlabBlock(Slab slab, int index, int generation, MemorySegment raw, Magazine from) {
             this.slab = slab;
             this.index = index;
             this.generation = generation;
             this.raw = raw;
+            this.from = from;
         }
 
         @Override
@@ -121,38 +258,51 @@ final class SlabTier {
     /** One slab: its region, canary and the state of each slot. */
     static final class Slab {
         final SizeClass owner;
+        /** Its index in the class's {@link SizeClass#slabs()} table, for handles. */
+        final int id;
         final Regions.Region region;
         final MemorySegment data;
+        /** The address of {@code data}: slot {@code i} starts at {@code base + slotOffset(i)}. */
+        final long base;
         final long canary0;
         final long canary1;
         final byte[] state;
         final int[] generation;
+        /** Set (with release semantics) by verify() on a slot it found damaged but does not own. */
+        final byte[] condemned;
         /** What the owner of each live slot asked the allocator to keep reachable (its leak watch). */
         final Object[] held;
         final int[] free;
         int freeCount;
+        final int delay;
         final int[] delayed;
         int delayedHead;
         int delayedCount;
-        int live;
+        /** Slots out of the pool: live, or in a magazine. The slab can be unmapped when none are. */
+        int out;
         boolean available;
 
-        Slab(SizeClass owner, Regions.Region region, long canary0, long canary1, int slots) {
+        Slab(SizeClass owner, int id, Regions.Region region, long canary0, long canary1, int slots) {
             this.owner = owner;
+            this.id = id;
             this.region = region;
             this.data = region.runs()[0];
+            this.base = data.address();
             this.canary0 = canary0;
             this.canary1 = canary1;
             this.state = new byte[slots];
             this.generation = new int[slots];
+            this.condemned = new byte[slots];
             this.held = new Object[slots];
             this.free = new int[slots];
             for (int i = 0; i < slots; i++) {
                 free[i] = i;
             }
             this.freeCount = slots;
-            // One spare cell: the ring holds DELAY slots (16, or a quarter of the slab) before reuse.
-            this.delayed = new int[Math.max(1, Math.min(16, slots / 4)) + 1];
+            // The ring holds `delay` slots (16, or a quarter of the slab) before reuse; its length is a power of
+            // two above that, so positions wrap with a mask instead of a division.
+            this.delay = Math.max(1, Math.min(16, slots / 4));
+            this.delayed = new int[Integer.highestOneBit(delay) << 1];
         }
 
         long slotOffset(int i) {
@@ -160,8 +310,8 @@ final class SlabTier {
         }
 
         boolean canaryIntact(int i) {
-            long off = Layout.slabCanaryOffset(owner.classSize, i);
-            return data.get(LONG, off) == canary0 && data.get(LONG, off + 8) == canary1;
+            long at = base + Layout.slabCanaryOffset(owner.classSize, i);
+            return RAW.get(LONG, at) == canary0 && RAW.get(LONG, at + 8) == canary1;
         }
 
         void writeCanary(int i) {
@@ -169,15 +319,161 @@ final class SlabTier {
             data.set(LONG, off, canary0);
             data.set(LONG, off + 8, canary1);
         }
+
+        boolean isCondemned(int i) {
+            return (byte) FLAG.getAcquire(condemned, i) != 0;
+        }
+
+        /** Checks that a free slot is still zero and its canary intact. */
+        boolean freeSlotIntact(int i) {
+            long off = slotOffset(i);
+            int classSize = owner.classSize;
+            if (classSize > 64) {
+                return GuardedHeap.isZero(data, off, classSize) && canaryIntact(i);
+            }
+            long at = base + off;
+            long acc = RAW.get(LONG, at) | RAW.get(LONG, at + 8); // as in zeroSlot: no loop
+            if (classSize >= 32) {
+                acc |= RAW.get(LONG, at + 16) | RAW.get(LONG, at + 24);
+                if (classSize >= 48) {
+                    acc |= RAW.get(LONG, at + 32) | RAW.get(LONG, at + 40);
+                    if (classSize == 64) {
+                        acc |= RAW.get(LONG, at + 48) | RAW.get(LONG, at + 56);
+                    }
+                }
+            }
+            return acc == 0 && canaryIntact(i);
+        }
+
+        /**
+         * Checks the canary and the bytes between the secret's end and the canary, then zeroes the slot.
+         *
+         * @return whether they were intact
+         */
+        boolean checkAndZero(int i, long size) {
+            long off = slotOffset(i);
+            int classSize = owner.classSize;
+            boolean intact = canaryIntact(i)
+                    && (size == classSize || GuardedHeap.isZero(data, off + size, classSize - size));
+            zeroSlot(base + off, classSize);
+            return intact;
+        }
     }
 
-    /** The slabs of one size class, behind one lock. */
+    /**
+     * One thread's slots of one size class: ready ones (zeroed and checked, handed out in random order) and
+     * recently freed ones waiting in a delay ring. Touched only by its thread (or, after the thread died, under
+     * the class lock by whoever reclaims it), so allocating and freeing take no lock and no atomic instruction.
+     * Slots are held as {@code long} handles (slab id, slot index), not as references: a reference stored into
+     * a long-lived array costs a G1 write barrier with a memory fence, several times per allocation.
+     */
+    final class Magazine {
+        final Thread thread;
+        final SizeClass cls;
+        private final SplittableRandom random;
+        final long[] readySlots;
+        int ready;
+        final long[] ring = new long[RING];
+        int ringHead;
+        int ringCount;
+        /** This thread's allocations minus its frees in this class (negative when it frees others' secrets). */
+        long live;
+        long bytes;
+
+        Magazine(Thread thread, SizeClass cls, SplittableRandom random) {
+            this.thread = thread;
+            this.cls = cls;
+            this.random = random;
+            int capacity = magazineCapacity(Layout.slabSlots(cls.classSize));
+            this.readySlots = new long[capacity];
+        }
+
+        Block allocate(long size) {
+            while (true) {
+                if (ready == 0) {
+                    cls.refill(this);
+                }
+                // Uniform enough for reuse order (bias below 2^-32), without nextInt(bound)'s division.
+                int k = (int) (((random.nextLong() >>> 32) * ready) >>> 32);
+                long h = readySlots[k];
+                readySlots[k] = readySlots[--ready];
+                Slab s = cls.slab(h);
+                int i = (int) h;
+                if (s.isCondemned(i)) {
+                    cls.quarantineOwned(s, i); // verify() found it damaged and reported it
+                    continue;
+                }
+                if (!s.freeSlotIntact(i)) {
+                    cls.quarantineOwned(s, i);
+                    heap.corruption("a slab slot of class " + cls.classSize + " was written after it was freed"
+                            + " (found when it was next allocated)");
+                }
+                s.state[i] = LIVE;
+                int gen = ++s.generation[i];
+                live++;
+                bytes += size;
+                return new SlabBlock(s, i, gen, s.data.asSlice(s.slotOffset(i), size), this);
+            }
+        }
+
+        void free(SlabBlock b) {
+            Slab s = b.slab;
+            int i = b.index;
+            if (s.state[i] != LIVE || s.generation[i] != b.generation) {
+                throw new IllegalStateException("this secret memory was already freed (double free);"
+                        + " nothing was changed");
+            }
+            s.held[i] = null;
+            long size = b.raw.byteSize();
+            live--;
+            bytes -= size;
+            boolean condemned = s.isCondemned(i);
+            boolean intact = s.checkAndZero(i, size); // the whole slot is zero from here on, intact or not
+            SecretAllocator.beforeFree(b.raw);
+            if (condemned) {
+                cls.quarantineOwned(s, i); // verify() already reported it
+                return;
+            }
+            if (!intact) {
+                cls.quarantineOwned(s, i);
+                heap.corruption("the canary after a " + size + "-byte secret in a slab of class " + cls.classSize
+                        + " was overwritten: something wrote past the end of the secret");
+            }
+            s.state[i] = CACHED;
+            int end = (ringHead + ringCount) & (RING - 1);
+            ring[end] = handle(s, i);
+            if (++ringCount > MAGAZINE_DELAY) {
+                long oldest = ring[ringHead];
+                ringHead = (ringHead + 1) & (RING - 1);
+                ringCount--;
+                if (ready == readySlots.length) {
+                    cls.takeBack(this, readySlots.length / 2, false);
+                }
+                readySlots[ready++] = oldest;
+            }
+        }
+
+        /** Drops every slot without giving it back (the allocator was closed and its slabs unmapped). */
+        void forget() {
+            ready = 0;
+            ringCount = 0;
+        }
+    }
+
+    /** The slabs of one size class and the pool of their free slots, behind one lock. */
     final class SizeClass {
         final int classSize;
+        final int index;
         final List<Slab> slabs = new ArrayList<>();
         final ArrayDeque<Slab> available = new ArrayDeque<>();
+        /**
+         * Slabs by id, for handles. Written under the lock; read without it by magazines, which only look up ids
+         * of slots they hold (a slab is unmapped, and its id freed, only when no slot of it is out of the pool).
+         * Replaced, never resized in place, so a reader sees either table whole.
+         */
+        private volatile Slab[] byId = new Slab[4];
         private final SplittableRandom random;
-        /** Live secrets and their bytes in this class: counted under the class lock, no atomics on the hot path. */
+        /** Live secrets and their bytes allocated and freed through the pool (not through magazines). */
         long live;
         long bytes;
 
@@ -185,81 +481,188 @@ final class SlabTier {
             return SlabTier.this;
         }
 
+        /** {@return the slab of handle {@code h}} */
+        Slab slab(long h) {
+            return byId[(int) (h >>> 32)];
+        }
+
+        /** {@return the slab table} */
+        Slab[] slabs() {
+            return byId;
+        }
+
         SizeClass(int classSize, long seed) {
             this.classSize = classSize;
+            this.index = Layout.classIndex(classSize);
             this.random = new SplittableRandom(seed);
         }
 
-        synchronized Block allocate(long size) {
+        /** Moves up to half a magazine of free slots from the pool into {@code m}; maps a slab if needed. */
+        synchronized void refill(Magazine m) {
+            int want = Math.max(1, m.readySlots.length / 2);
+            while (m.ready < want) {
+                Slab s = nextSlab(m.ready > 0);
+                if (s == null) {
+                    return;
+                }
+                int i = takeFrom(s);
+                if (i < 0) {
+                    continue;
+                }
+                s.state[i] = CACHED;
+                m.readySlots[m.ready++] = handle(s, i);
+            }
+        }
+
+        /**
+         * {@return a slab with free slots} When there is none, dead threads' magazines are reclaimed first and
+         * then a slab is mapped, unless {@code orNull} (the caller has enough already).
+         */
+        private Slab nextSlab(boolean orNull) {
+            Slab s = available.peekFirst();
+            if (s != null || orNull) {
+                return s;
+            }
+            reclaimDeadThreadsLocked();
+            s = available.peekFirst();
+            return s != null ? s : newSlab();
+        }
+
+        /** {@return a random free slot of {@code s} taken out of the pool, or -1 if it was quarantined} */
+        private int takeFrom(Slab s) {
+            int k = (int) (((random.nextLong() >>> 32) * s.freeCount) >>> 32);
+            int i = s.free[k];
+            s.free[k] = s.free[--s.freeCount];
+            if (s.freeCount == 0) {
+                available.pollFirst();
+                s.available = false;
+            }
+            if (s.state[i] == QUARANTINED) {
+                return -1; // verify() quarantined it while it waited in the pool: never handed out again
+            }
+            s.out++;
+            return i;
+        }
+
+        /**
+         * Gives back this class's slots from the magazines of dead threads; the caller holds this lock. The
+         * owners stay registered (their other classes are reclaimed outside any class lock, by
+         * {@link SlabTier#reclaimDeadThreads}), so no thread ever holds two class locks.
+         */
+        private void reclaimDeadThreadsLocked() {
+            List<Owner> dead = new ArrayList<>();
+            synchronized (owners) {
+                for (Owner o : owners) {
+                    if (!o.thread.isAlive()) {
+                        dead.add(o);
+                    }
+                }
+            }
+            for (Owner o : dead) {
+                takeBackLocked(o.magazines[index], 0, true);
+            }
+        }
+
+        /**
+         * Returns {@code m}'s ready slots beyond {@code keep} to the pool, and its delay ring too if {@code all}.
+         * Also folds its counts into the pool's when {@code all} (its thread is done with them).
+         */
+        synchronized void takeBack(Magazine m, int keep, boolean all) {
+            takeBackLocked(m, keep, all);
+        }
+
+        private void takeBackLocked(Magazine m, int keep, boolean all) {
+            if (all) {
+                live += m.live;
+                bytes += m.bytes;
+                m.live = 0;
+                m.bytes = 0;
+            }
+            while (m.ready > keep) {
+                m.ready--;
+                long h = m.readySlots[m.ready];
+                toPool(slab(h), (int) h);
+            }
+            if (all) {
+                while (m.ringCount > 0) {
+                    long h = m.ring[m.ringHead];
+                    toPool(slab(h), (int) h);
+                    m.ringHead = (m.ringHead + 1) & (RING - 1);
+                    m.ringCount--;
+                }
+            }
+        }
+
+        /** A free, zeroed slot from a magazine goes back to the pool. */
+        private void toPool(Slab s, int i) {
+            s.out--;
+            if (s.state[i] != QUARANTINED) {
+                s.state[i] = FREE;
+                s.free[s.freeCount++] = i;
+                if (!s.available) {
+                    s.available = true;
+                    available.addLast(s);
+                }
+            }
+            releaseIfEmpty(s);
+        }
+
+        /** Allocates straight from the pool (virtual threads). */
+        synchronized Block allocateShared(long size) {
             Slab s;
             int i;
             do {
-                s = available.peekFirst();
-                if (s == null) {
-                    s = newSlab();
-                }
-                int k = random.nextInt(s.freeCount);
-                i = s.free[k];
-                s.free[k] = s.free[--s.freeCount];
-                if (s.freeCount == 0) {
-                    available.pollFirst();
-                    s.available = false;
-                }
-                // A slot verify() quarantined while it waited in the free list or the delay queue is dropped here:
-                // quarantined slots are never handed out again.
-            } while (s.state[i] == QUARANTINED);
-            long off = s.slotOffset(i);
-            if (!GuardedHeap.isZero(s.data, off, classSize) || !s.canaryIntact(i)) {
-                quarantine(s, i);
+                s = nextSlab(false);
+                i = takeFrom(s);
+            } while (i < 0);
+            if (s.isCondemned(i) || !s.freeSlotIntact(i)) {
+                quarantineLocked(s, i);
+                s.out--;
+                releaseIfEmpty(s);
                 heap.corruption("a slab slot of class " + classSize + " was written after it was freed"
                         + " (found when it was next allocated)");
             }
             s.state[i] = LIVE;
             int gen = ++s.generation[i];
-            s.live++;
             live++;
             bytes += size;
-            return new SlabBlock(s, i, gen, s.data.asSlice(off, size));
+            return new SlabBlock(s, i, gen, s.data.asSlice(s.slotOffset(i), size), null);
         }
 
-        synchronized void free(SlabBlock b) {
+        /** Frees straight into the pool, through its delay ring (virtual threads). */
+        synchronized void freeShared(SlabBlock b) {
             Slab s = b.slab;
             int i = b.index;
-            if (s.state[i] == QUARANTINED && s.generation[i] == b.generation && !b.released) {
-                // verify() found it corrupted while live, reported it, wiped it: freeing it just lets it go.
-                s.held[i] = null;
-                b.released = true;
-                s.live--;
-                live--;
-                bytes -= b.raw.byteSize();
-                releaseIfEmpty(s);
-                return;
-            }
             if (s.state[i] != LIVE || s.generation[i] != b.generation) {
                 throw new IllegalStateException("this secret memory was already freed (double free);"
                         + " nothing was changed");
             }
-            SecretAllocator.beforeFree(b.raw); // only once the block is known to be live and mapped
             s.held[i] = null;
-            long off = s.slotOffset(i);
             long size = b.raw.byteSize();
-            boolean intact = s.canaryIntact(i) && GuardedHeap.isZero(s.data, off + size, classSize - size);
-            zeroSlot(s.data, off, classSize);
-            s.live--;
             live--;
             bytes -= size;
+            s.out--;
+            boolean condemned = s.isCondemned(i);
+            boolean intact = s.checkAndZero(i, size);
+            SecretAllocator.beforeFree(b.raw);
+            if (condemned) {
+                quarantineLocked(s, i); // verify() already reported it
+                releaseIfEmpty(s);
+                return;
+            }
             if (!intact) {
-                quarantine(s, i);
+                quarantineLocked(s, i);
                 releaseIfEmpty(s);
                 heap.corruption("the canary after a " + size + "-byte secret in a slab of class " + classSize
                         + " was overwritten: something wrote past the end of the secret");
             }
             s.state[i] = DELAYED;
-            s.delayed[(s.delayedHead + s.delayedCount) % s.delayed.length] = i;
-            if (++s.delayedCount == s.delayed.length) {
-                // The ring has one spare cell: it holds delayed.length - 1 slots, then lets the oldest go.
+            int mask = s.delayed.length - 1;
+            s.delayed[(s.delayedHead + s.delayedCount) & mask] = i;
+            if (++s.delayedCount > s.delay) {
+                // The ring holds `delay` slots, then lets the oldest go.
                 int oldest = s.delayed[s.delayedHead];
-                s.delayedHead = (s.delayedHead + 1) % s.delayed.length;
+                s.delayedHead = (s.delayedHead + 1) & mask;
                 s.delayedCount--;
                 if (s.state[oldest] == DELAYED) {
                     s.state[oldest] = FREE;
@@ -274,11 +677,12 @@ final class SlabTier {
         }
 
         /**
-         * Unmaps a slab that holds no live secret when another slab of the class still has free slots, so pools
-         * do not keep memory locked at their high-water mark forever (each class keeps at most one empty slab).
+         * Unmaps a slab none of whose slots is out of the pool when another slab of the class still has free
+         * slots, so pools do not keep memory locked at their high-water mark forever (each class keeps at most one
+         * empty slab).
          */
         private void releaseIfEmpty(Slab s) {
-            if (s.live != 0 || slabs.size() < 2) {
+            if (s.out != 0 || slabs.size() < 2) {
                 return;
             }
             boolean otherHasRoom = false;
@@ -289,18 +693,22 @@ final class SlabTier {
                 return;
             }
             slabs.remove(s);
+            byId[s.id] = null;
             available.remove(s);
             s.available = false;
             s.freeCount = 0;
             heap.regions().unmap(s.region);
         }
 
-        synchronized long[] counts() {
-            return new long[] {live, bytes, slabs.size()};
+        /** Wipes a damaged slot the caller owns (a magazine's or a live one), and takes it out of use for good. */
+        synchronized void quarantineOwned(Slab s, int i) {
+            quarantineLocked(s, i);
+            s.out--;
+            releaseIfEmpty(s);
         }
 
         /** Wipes a damaged slot, restores its canary so neighbours still check, and never hands it out again. */
-        private void quarantine(Slab s, int i) {
+        private void quarantineLocked(Slab s, int i) {
             s.data.asSlice(s.slotOffset(i), classSize).fill((byte) 0);
             s.writeCanary(i);
             s.state[i] = QUARANTINED;
@@ -313,7 +721,17 @@ final class SlabTier {
             Regions.Region r = heap.regions().map(1, bytes);
             long c0 = heap.canaryWord() & ~0xFFL; // first byte (little-endian) zero
             long c1 = heap.canaryWord();
-            Slab s = new Slab(this, r, c0, c1, slots);
+            Slab[] table = byId;
+            int id = 0;
+            while (id < table.length && table[id] != null) {
+                id++;
+            }
+            if (id == table.length) {
+                table = Arrays.copyOf(table, table.length * 2);
+            }
+            Slab s = new Slab(this, id, r, c0, c1, slots);
+            table[id] = s;
+            byId = table;
             for (int i = 0; i < slots; i++) {
                 s.writeCanary(i);
             }
@@ -329,15 +747,20 @@ final class SlabTier {
                 for (Slab s : slabs) {
                     for (int i = 0; i < s.state.length; i++) {
                         byte st = s.state[i];
-                        if (st == QUARANTINED) {
+                        if (st == QUARANTINED || s.isCondemned(i)) {
                             continue;
                         }
+                        boolean pooled = st == FREE || st == DELAYED; // only the lock holder moves these
                         if (!s.canaryIntact(i)) {
                             problems.add("canary after slot " + i);
-                            quarantine(s, i);
-                        } else if (st != LIVE && !GuardedHeap.isZero(s.data, s.slotOffset(i), classSize)) {
+                            if (pooled) {
+                                quarantineLocked(s, i);
+                            } else {
+                                FLAG.setRelease(s.condemned, i, (byte) 1); // its owner wipes and quarantines it
+                            }
+                        } else if (pooled && !GuardedHeap.isZero(s.data, s.slotOffset(i), classSize)) {
                             problems.add("write after free in slot " + i);
-                            quarantine(s, i);
+                            quarantineLocked(s, i);
                         }
                     }
                 }

@@ -5,12 +5,11 @@ import dev.hardmem.internal.os.Memory;
 import dev.hardmem.testing.ChildJvm;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -58,10 +57,8 @@ class GuardPageCrashTest {
         assertNotEquals(0, r.exitCode(), r.output());
         assertTrue(r.stdout().contains("writing"), r.output());
         assertTrue(!r.stdout().contains("survived"), r.output());
-        Path hsErr = r.workDir().resolve("hs_err.log");
-        assertTrue(Files.exists(hsErr), "no hs_err file: " + r.output());
-        String report = Files.readString(hsErr);
-        assertTrue(report.contains("SIGSEGV"), "hs_err does not name SIGSEGV");
+        assertNotNull(r.hsErr(), "no hs_err file: " + r.output());
+        assertTrue(r.hsErr().contains("SIGSEGV"), "hs_err does not name SIGSEGV");
     }
 
     @Test

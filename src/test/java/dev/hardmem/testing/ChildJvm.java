@@ -5,8 +5,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * Runs a main class in a new JVM (the same java binary and class path as the tests), optionally behind a wrapper
@@ -15,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ChildJvm {
     /** The result of a child run. */
-    public record Result(int exitCode, String stdout, String stderr, Path workDir) {
+    public record Result(int exitCode, String stdout, String stderr, String hsErr) {
         /** {@return stdout and stderr together, for assertion messages} */
         public String output() {
             return "exit " + exitCode + "\n--- stdout\n" + stdout + "\n--- stderr\n" + stderr;
@@ -50,19 +52,31 @@ public final class ChildJvm {
         return exec(cmd);
     }
 
-    /** Runs an arbitrary command in a fresh temporary directory and waits up to two minutes. */
+    /**
+     * Runs an arbitrary command in a fresh temporary directory, waits up to two minutes, and deletes the directory
+     * afterwards. A JVM crash report written there as {@code hs_err.log} ({@code -XX:ErrorFile=hs_err.log}) is kept
+     * in {@link Result#hsErr()} ({@code null} when there is none).
+     */
     public static Result exec(List<String> cmd) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("hardmem-child");
-        Path out = dir.resolve("stdout");
-        Path err = dir.resolve("stderr");
-        Process p = new ProcessBuilder(cmd).directory(dir.toFile())
-                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        if (!p.waitFor(2, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-            throw new AssertionError("child timed out: " + cmd);
+        try {
+            Path out = dir.resolve("stdout");
+            Path err = dir.resolve("stderr");
+            Process p = new ProcessBuilder(cmd).directory(dir.toFile())
+                    .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            if (!p.waitFor(2, TimeUnit.MINUTES)) {
+                p.destroyForcibly().waitFor();
+                throw new AssertionError("child timed out: " + cmd);
+            }
+            Path hsErr = dir.resolve("hs_err.log");
+            return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                    Files.readString(err, StandardCharsets.UTF_8),
+                    Files.exists(hsErr) ? Files.readString(hsErr, StandardCharsets.ISO_8859_1) : null);
+        } finally {
+            try (Stream<Path> all = Files.walk(dir)) {
+                all.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
         }
-        return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-                Files.readString(err, StandardCharsets.UTF_8), dir);
     }
 
     /** {@return the wrapper that drops CAP_IPC_LOCK and sets RLIMIT_MEMLOCK to {@code bytes}} */

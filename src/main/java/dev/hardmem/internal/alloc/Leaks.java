@@ -33,35 +33,26 @@ public final class Leaks {
     /**
      * A cheaper cleaner for owners made by the million ({@code Allocation}s): a phantom reference to the owner's
      * scope that the allocator keeps reachable in its slot metadata, so registering costs one small object and no
-     * lock (a {@link Cleaner} keeps a global list behind a lock). {@link #cancel()} it when the owner is freed.
+     * lock (a {@link Cleaner} keeps a global list behind a lock). Subclasses say what to do in {@link #run()},
+     * which must not refer to the referent; {@link #cancel()} it when the owner is freed.
      */
-    public static final class Watch extends PhantomReference<Object> {
-        private final Runnable action;
-
-        private Watch(Object referent, Runnable action) {
+    public abstract static class Watch extends PhantomReference<Object> implements Runnable {
+        /** Watches {@code referent}; the caller must keep this watch reachable, or it is never enqueued. */
+        protected Watch(Object referent) {
             super(referent, WATCHED);
-            this.action = action;
         }
 
-        /** The owner was freed properly: the action will never run. */
+        /** The owner was freed properly: {@link #run()} will never be called by the watcher. */
         public void cancel() {
             clear();
         }
-    }
-
-    /**
-     * {@return a watch that runs {@code action} once {@code referent} is unreachable} The caller must keep the
-     * watch itself reachable (or it is never enqueued), and {@code action} must not refer to {@code referent}.
-     */
-    public static Watch watch(Object referent, Runnable action) {
-        return new Watch(referent, action);
     }
 
     private static void watchLoop() {
         while (true) {
             try {
                 Watch w = (Watch) WATCHED.remove();
-                w.action.run();
+                w.run();
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException | Error e) {

@@ -10,6 +10,15 @@ import java.lang.foreign.MemorySegment;
 public final class Memory {
     private static final long PAGE_SIZE = Libc.sysconf(Platform.SC_PAGESIZE);
 
+    /**
+     * All of the address space as one segment of the global scope, for the allocator's own bookkeeping accesses
+     * (canaries, zero checks) at addresses it computed inside memory it mapped. A {@code static final} segment
+     * with no lifetime and no real bound lets the JIT compile each access to a plain load or store: the checks a
+     * per-slab segment repeats on every access (lifetime, bounds, alignment) cost more than the work itself on
+     * the allocation path. Never hand it, or a slice of it, to anyone.
+     */
+    public static final MemorySegment EVERYWHERE = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+
     private Memory() {
     }
 
