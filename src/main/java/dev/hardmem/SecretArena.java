@@ -158,7 +158,7 @@ public final class SecretArena implements Arena {
             }
             Block b = blocks.allocator.allocate(byteSize, byteAlignment);
             blocks.add(b);
-            return Memory.viewFor(b.raw(), lifetime);
+            return b.view(lifetime);
         }
     }
 

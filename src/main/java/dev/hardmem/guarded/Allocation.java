@@ -3,7 +3,6 @@ package dev.hardmem.guarded;
 import dev.hardmem.internal.alloc.Block;
 import dev.hardmem.internal.alloc.Leaks;
 import dev.hardmem.internal.alloc.SecretAllocator;
-import dev.hardmem.internal.os.Memory;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -32,7 +31,7 @@ public final class Allocation implements AutoCloseable {
         this.block = block;
         this.tier = tier;
         this.lifetime = Arena.ofConfined();
-        this.segment = Memory.viewFor(block.raw(), lifetime);
+        this.segment = block.view(lifetime);
         // Watches the scope, as SecretArena's cleaner does: the segment keeps it reachable, so a leaked allocation
         // (or one whose thread died) is wiped and freed only once no one can touch its segment any more. The watch
         // is kept reachable by the allocator's slot metadata, which costs far less than a Cleaner registration.
@@ -95,10 +94,13 @@ public final class Allocation implements AutoCloseable {
      * allocation can ever race (the confined arena refuses every other thread before changing anything).
      */
     void endLifetime() {
-        if (!lifetime.scope().isAlive()) {
-            throw new IllegalStateException("this allocation was already freed (double free); nothing was changed");
+        try {
+            lifetime.close(); // WrongThreadException from another thread
+        } catch (IllegalStateException e) {
+            // A confined arena has only one way to fail this on its own thread: it is closed already.
+            throw new IllegalStateException("this allocation was already freed (double free); nothing was changed",
+                    e);
         }
-        lifetime.close(); // WrongThreadException from another thread
     }
 
     /** Wipes and frees the memory, once its lifetime has ended. */

@@ -4,6 +4,7 @@ import dev.hardmem.internal.alloc.Block;
 import dev.hardmem.internal.alloc.SecretAllocator;
 import dev.hardmem.internal.os.Memory;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
@@ -110,7 +111,7 @@ final class SlabTier {
             m = new Magazine[classes.length];
             long seed = heap.seed();
             for (int i = 0; i < m.length; i++) {
-                m[i] = new Magazine(t, classes[i], new SplittableRandom(seed + i));
+                m[i] = new Magazine(t, classes[i], seed + i * 0x632BE59BD9B4E019L);
             }
             synchronized (owners) {
                 owners.add(new Owner(t, m));
@@ -227,26 +228,36 @@ final class SlabTier {
         return ((long) s.id << 32) | i;
     }
 
-    /** A slot handed out. {@code generation} tells a stale block (freed before) from the live one. */
+    /**
+     * A slot handed out. {@code generation} tells a stale block (freed before) from the live one. It keeps the
+     * address and size rather than a segment: views are made straight from them, one object less per secret.
+     */
     static final class SlabBlock implements Block {
         final Slab slab;
         final int index;
         final int generation;
-        final MemorySegment raw;
+        final long address;
+        final long size;
         /** The magazine it came from ({@code null} from the shared pool), to skip a lookup when freed by its thread. */
         final Magazine from;
 
-        SlabBlock(Slab slab, int index, int generation, MemorySegment raw, Magazine from) {
+        SlabBlock(Slab slab, int index, int generation, long size, Magazine from) {
             this.slab = slab;
             this.index = index;
             this.generation = generation;
-            this.raw = raw;
+            this.address = slab.base + slab.slotOffset(index);
+            this.size = size;
             this.from = from;
         }
 
         @Override
         public MemorySegment raw() {
-            return raw;
+            return Memory.at(address, size);
+        }
+
+        @Override
+        public MemorySegment view(Arena lifetime) {
+            return Memory.viewAt(address, size, lifetime);
         }
 
         @Override
@@ -266,10 +277,15 @@ final class SlabTier {
         final long base;
         final long canary0;
         final long canary1;
-        final byte[] state;
-        final int[] generation;
+        /**
+         * Per slot, its state in the low byte and its generation in the high 32 bits: one element, so the
+         * allocation path touches one cache line of metadata per slot, and a block is checked live in one compare.
+         */
+        final long[] meta;
         /** Set (with release semantics) by verify() on a slot it found damaged but does not own. */
         final byte[] condemned;
+        /** Set by verify() after it sets any flag in {@link #condemned}: until then no slot needs a look. */
+        volatile boolean anyCondemned;
         /** What the owner of each live slot asked the allocator to keep reachable (its leak watch). */
         final Object[] held;
         final int[] free;
@@ -290,8 +306,7 @@ final class SlabTier {
             this.base = data.address();
             this.canary0 = canary0;
             this.canary1 = canary1;
-            this.state = new byte[slots];
-            this.generation = new int[slots];
+            this.meta = new long[slots];
             this.condemned = new byte[slots];
             this.held = new Object[slots];
             this.free = new int[slots];
@@ -321,7 +336,33 @@ final class SlabTier {
         }
 
         boolean isCondemned(int i) {
-            return (byte) FLAG.getAcquire(condemned, i) != 0;
+            return anyCondemned && (byte) FLAG.getAcquire(condemned, i) != 0;
+        }
+
+        /** Flags slot {@code i}, which verify() found damaged, for its owner to quarantine. */
+        void condemn(int i) {
+            FLAG.setRelease(condemned, i, (byte) 1);
+            anyCondemned = true;
+        }
+
+        byte state(int i) {
+            return (byte) meta[i];
+        }
+
+        void setState(int i, byte state) {
+            meta[i] = (meta[i] & ~0xFFL) | (state & 0xFF);
+        }
+
+        /** Marks slot {@code i} live under its next generation, which it returns. */
+        int makeLive(int i) {
+            long generation = (meta[i] >>> 32) + 1;
+            meta[i] = (generation << 32) | LIVE;
+            return (int) generation;
+        }
+
+        /** {@return whether slot {@code i} is live in {@code generation}, so a block of it may be freed} */
+        boolean isLive(int i, int generation) {
+            return meta[i] == (((long) generation << 32) | LIVE);
         }
 
         /** Checks that a free slot is still zero and its canary intact. */
@@ -370,7 +411,8 @@ final class SlabTier {
     final class Magazine {
         final Thread thread;
         final SizeClass cls;
-        private final SplittableRandom random;
+        /** Seed of this magazine's own generator, kept in the object itself: one cache line less per allocation. */
+        private long seed;
         final long[] readySlots;
         int ready;
         final long[] ring = new long[RING];
@@ -380,56 +422,69 @@ final class SlabTier {
         long live;
         long bytes;
 
-        Magazine(Thread thread, SizeClass cls, SplittableRandom random) {
+        Magazine(Thread thread, SizeClass cls, long seed) {
             this.thread = thread;
             this.cls = cls;
-            this.random = random;
+            this.seed = seed;
             int capacity = magazineCapacity(Layout.slabSlots(cls.classSize));
             this.readySlots = new long[capacity];
         }
 
         Block allocate(long size) {
-            while (true) {
-                if (ready == 0) {
-                    cls.refill(this);
-                }
-                // Uniform enough for reuse order (bias below 2^-32), without nextInt(bound)'s division.
-                int k = (int) (((random.nextLong() >>> 32) * ready) >>> 32);
-                long h = readySlots[k];
-                readySlots[k] = readySlots[--ready];
-                Slab s = cls.slab(h);
-                int i = (int) h;
-                if (s.isCondemned(i)) {
-                    cls.quarantineOwned(s, i); // verify() found it damaged and reported it
-                    continue;
-                }
-                if (!s.freeSlotIntact(i)) {
-                    cls.quarantineOwned(s, i);
-                    heap.corruption("a slab slot of class " + cls.classSize + " was written after it was freed"
-                            + " (found when it was next allocated)");
-                }
-                s.state[i] = LIVE;
-                int gen = ++s.generation[i];
-                live++;
-                bytes += size;
-                return new SlabBlock(s, i, gen, s.data.asSlice(s.slotOffset(i), size), this);
+            if (ready == 0) {
+                cls.refill(this);
             }
+            // Uniform enough for reuse order (bias below 2^-32), without nextInt(bound)'s division.
+            int k = (int) (((nextRandom() >>> 32) * ready) >>> 32);
+            long h = readySlots[k];
+            readySlots[k] = readySlots[--ready];
+            Slab s = cls.slab(h);
+            int i = (int) h;
+            if (s.isCondemned(i) || !s.freeSlotIntact(i)) {
+                return damaged(s, i, size);
+            }
+            int gen = s.makeLive(i);
+            live++;
+            bytes += size;
+            return new SlabBlock(s, i, gen, size, this);
+        }
+
+        /** {@return the next output of a SplitMix64 generator (Steele, Lea and Flood, 2014) over {@link #seed}} */
+        private long nextRandom() {
+            long z = seed += 0x9E3779B97F4A7C15L;
+            z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+            z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+            return z ^ (z >>> 31);
+        }
+
+        /** The slot drawn was damaged: quarantine it, then report it, or (if verify() did already) draw again. */
+        private Block damaged(Slab s, int i, long size) {
+            boolean reported = s.isCondemned(i);
+            cls.quarantineOwned(s, i);
+            if (reported) {
+                return allocate(size);
+            }
+            heap.corruption("a slab slot of class " + cls.classSize + " was written after it was freed"
+                    + " (found when it was next allocated)");
+            throw new AssertionError("unreachable: corruption() throws or halts");
         }
 
         void free(SlabBlock b) {
             Slab s = b.slab;
             int i = b.index;
-            if (s.state[i] != LIVE || s.generation[i] != b.generation) {
+            if (!s.isLive(i, b.generation)) {
                 throw new IllegalStateException("this secret memory was already freed (double free);"
                         + " nothing was changed");
             }
             s.held[i] = null;
-            long size = b.raw.byteSize();
+            long size = b.size;
             live--;
             bytes -= size;
             boolean condemned = s.isCondemned(i);
             boolean intact = s.checkAndZero(i, size); // the whole slot is zero from here on, intact or not
-            SecretAllocator.beforeFree(b.raw);
+            if (SecretAllocator.observed()) {
+                SecretAllocator.beforeFree(b.raw());
+            }
             if (condemned) {
                 cls.quarantineOwned(s, i); // verify() already reported it
                 return;
@@ -439,7 +494,7 @@ final class SlabTier {
                 heap.corruption("the canary after a " + size + "-byte secret in a slab of class " + cls.classSize
                         + " was overwritten: something wrote past the end of the secret");
             }
-            s.state[i] = CACHED;
+            s.setState(i, CACHED);
             int end = (ringHead + ringCount) & (RING - 1);
             ring[end] = handle(s, i);
             if (++ringCount > MAGAZINE_DELAY) {
@@ -509,7 +564,7 @@ final class SlabTier {
                 if (i < 0) {
                     continue;
                 }
-                s.state[i] = CACHED;
+                s.setState(i, CACHED);
                 m.readySlots[m.ready++] = handle(s, i);
             }
         }
@@ -537,7 +592,7 @@ final class SlabTier {
                 available.pollFirst();
                 s.available = false;
             }
-            if (s.state[i] == QUARANTINED) {
+            if (s.state(i) == QUARANTINED) {
                 return -1; // verify() quarantined it while it waited in the pool: never handed out again
             }
             s.out++;
@@ -596,8 +651,8 @@ final class SlabTier {
         /** A free, zeroed slot from a magazine goes back to the pool. */
         private void toPool(Slab s, int i) {
             s.out--;
-            if (s.state[i] != QUARANTINED) {
-                s.state[i] = FREE;
+            if (s.state(i) != QUARANTINED) {
+                s.setState(i, FREE);
                 s.free[s.freeCount++] = i;
                 if (!s.available) {
                     s.available = true;
@@ -622,29 +677,30 @@ final class SlabTier {
                 heap.corruption("a slab slot of class " + classSize + " was written after it was freed"
                         + " (found when it was next allocated)");
             }
-            s.state[i] = LIVE;
-            int gen = ++s.generation[i];
+            int gen = s.makeLive(i);
             live++;
             bytes += size;
-            return new SlabBlock(s, i, gen, s.data.asSlice(s.slotOffset(i), size), null);
+            return new SlabBlock(s, i, gen, size, null);
         }
 
         /** Frees straight into the pool, through its delay ring (virtual threads). */
         synchronized void freeShared(SlabBlock b) {
             Slab s = b.slab;
             int i = b.index;
-            if (s.state[i] != LIVE || s.generation[i] != b.generation) {
+            if (!s.isLive(i, b.generation)) {
                 throw new IllegalStateException("this secret memory was already freed (double free);"
                         + " nothing was changed");
             }
             s.held[i] = null;
-            long size = b.raw.byteSize();
+            long size = b.size;
             live--;
             bytes -= size;
             s.out--;
             boolean condemned = s.isCondemned(i);
             boolean intact = s.checkAndZero(i, size);
-            SecretAllocator.beforeFree(b.raw);
+            if (SecretAllocator.observed()) {
+                SecretAllocator.beforeFree(b.raw());
+            }
             if (condemned) {
                 quarantineLocked(s, i); // verify() already reported it
                 releaseIfEmpty(s);
@@ -656,7 +712,7 @@ final class SlabTier {
                 heap.corruption("the canary after a " + size + "-byte secret in a slab of class " + classSize
                         + " was overwritten: something wrote past the end of the secret");
             }
-            s.state[i] = DELAYED;
+            s.setState(i, DELAYED);
             int mask = s.delayed.length - 1;
             s.delayed[(s.delayedHead + s.delayedCount) & mask] = i;
             if (++s.delayedCount > s.delay) {
@@ -664,8 +720,8 @@ final class SlabTier {
                 int oldest = s.delayed[s.delayedHead];
                 s.delayedHead = (s.delayedHead + 1) & mask;
                 s.delayedCount--;
-                if (s.state[oldest] == DELAYED) {
-                    s.state[oldest] = FREE;
+                if (s.state(oldest) == DELAYED) {
+                    s.setState(oldest, FREE);
                     s.free[s.freeCount++] = oldest;
                     if (!s.available) {
                         s.available = true;
@@ -711,7 +767,7 @@ final class SlabTier {
         private void quarantineLocked(Slab s, int i) {
             s.data.asSlice(s.slotOffset(i), classSize).fill((byte) 0);
             s.writeCanary(i);
-            s.state[i] = QUARANTINED;
+            s.setState(i, QUARANTINED);
             heap.quarantined.increment();
         }
 
@@ -745,8 +801,8 @@ final class SlabTier {
             List<String> problems = new ArrayList<>();
             synchronized (this) {
                 for (Slab s : slabs) {
-                    for (int i = 0; i < s.state.length; i++) {
-                        byte st = s.state[i];
+                    for (int i = 0; i < s.meta.length; i++) {
+                        byte st = s.state(i);
                         if (st == QUARANTINED || s.isCondemned(i)) {
                             continue;
                         }
@@ -756,7 +812,7 @@ final class SlabTier {
                             if (pooled) {
                                 quarantineLocked(s, i);
                             } else {
-                                FLAG.setRelease(s.condemned, i, (byte) 1); // its owner wipes and quarantines it
+                                s.condemn(i); // its owner wipes and quarantines it
                             }
                         } else if (pooled && !GuardedHeap.isZero(s.data, s.slotOffset(i), classSize)) {
                             problems.add("write after free in slot " + i);

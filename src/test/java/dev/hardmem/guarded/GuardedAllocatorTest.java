@@ -172,7 +172,7 @@ class GuardedAllocatorTest {
         Memory.at(x.segment().address() + 32, 1).set(ValueLayout.JAVA_BYTE, 0, (byte) 1);
         MemoryCorruptionError e = assertThrows(MemoryCorruptionError.class, x::close);
         assertTrue(e.getMessage().contains("canary"), e.getMessage());
-        assertEquals(SlabTier.QUARANTINED, b.slab.state[b.index]);
+        assertEquals(SlabTier.QUARANTINED, b.slab.state(b.index));
         assertTrue(FreeWatch.isZero(b.raw()), "the damaged slot is wiped");
         Stats s = a.stats();
         assertEquals(1, s.canaryFailures());

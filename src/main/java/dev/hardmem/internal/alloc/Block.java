@@ -1,5 +1,8 @@
 package dev.hardmem.internal.alloc;
 
+import dev.hardmem.internal.os.Memory;
+
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -10,6 +13,14 @@ import java.lang.foreign.MemorySegment;
 public interface Block {
     /** {@return the memory, exactly the size asked for, global scope: never hand it out} */
     MemorySegment raw();
+
+    /**
+     * {@return a view of the memory that lives exactly as long as {@code lifetime}} The segment users get: closing
+     * {@code lifetime} makes it, and every slice of it, unusable without touching the memory.
+     */
+    default MemorySegment view(Arena lifetime) {
+        return Memory.viewFor(raw(), lifetime);
+    }
 
     /**
      * Called before the memory is read ({@code writable} false) or written; nested and concurrent calls are

@@ -40,6 +40,11 @@ public interface SecretAllocator {
         FreeObserver.observer = observer;
     }
 
+    /** {@return whether a test observer is installed} Lets allocators skip making a segment for it. */
+    static boolean observed() {
+        return FreeObserver.observer != null;
+    }
+
     /** Called by allocators just before a block's memory is given back. */
     static void beforeFree(MemorySegment raw) {
         Consumer<MemorySegment> o = FreeObserver.observer;

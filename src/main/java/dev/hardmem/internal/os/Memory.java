@@ -36,6 +36,11 @@ public final class Memory {
         return memory.reinterpret(lifetime, null);
     }
 
+    /** {@return a segment of {@code size} bytes at {@code address} that lives exactly as long as {@code lifetime}} */
+    public static MemorySegment viewAt(long address, long size, Arena lifetime) {
+        return MemorySegment.ofAddress(address).reinterpret(size, lifetime, null);
+    }
+
     /** {@return a global-scope view of {@code memory}: same address and size, no lifetime of its own} */
     public static MemorySegment rawView(MemorySegment memory) {
         return MemorySegment.ofAddress(memory.address()).reinterpret(memory.byteSize());
