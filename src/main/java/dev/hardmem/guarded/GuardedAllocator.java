@@ -144,8 +144,13 @@ public final class GuardedAllocator {
     }
 
     /**
-     * Checks every canary of every live secret and every freed slab slot. Secrets with access-scoped protection
-     * are skipped while their pages are {@code PROT_NONE}; their canaries are checked when they are freed.
+     * Checks every canary of every slab slot, live or free, and of every isolated secret, and checks every free
+     * slot for writes after free, except the free slab slots that another living thread keeps in its magazine
+     * (those get the canary check; their zeros are checked when they are next allocated). The calling thread's
+     * own magazines go back to the pool first, so everything it freed is checked in full. A damaged slot another
+     * thread holds is reported here and wiped and quarantined by that thread before it is used again. Secrets
+     * with access-scoped protection are skipped while their pages are {@code PROT_NONE}; their canaries are
+     * checked when they are freed.
      *
      * @throws dev.hardmem.MemoryCorruptionError if one is damaged (it is wiped and quarantined first)
      * @throws IllegalStateException             if this allocator is closed

@@ -132,6 +132,11 @@ final class GuardedHeap implements SecretAllocator {
         slabs.verify();
     }
 
+    /** {@return the slab tier, for tests in this package} */
+    SlabTier slabs() {
+        return slabs;
+    }
+
     Stats stats() {
         long[] slab = slabs.counts();
         long[] iso = isolated.counts();

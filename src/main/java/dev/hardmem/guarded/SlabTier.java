@@ -113,12 +113,21 @@ final class SlabTier {
             for (int i = 0; i < m.length; i++) {
                 m[i] = new Magazine(t, classes[i], seed + i * 0x632BE59BD9B4E019L);
             }
+            // A new thread is the moment to forget the ones that ended, so the list does not grow with thread churn.
+            reclaimDeadThreads();
             synchronized (owners) {
                 owners.add(new Owner(t, m));
             }
             magazines.set(m);
         }
         return m;
+    }
+
+    /** {@return how many threads have magazines registered (dead ones included until reclaimed)} */
+    int threadsWithMagazines() {
+        synchronized (owners) {
+            return owners.size();
+        }
     }
 
     /** A platform thread and its magazines. */

@@ -7,7 +7,8 @@ import java.util.function.Consumer;
  * Where the memory of secret arenas and secrets comes from.
  *
  * <p>Contract: {@link #allocate} returns zeroed memory of exactly the size asked for, aligned as asked, that never
- * moves and never grows. The caller wipes a block before it calls {@link #free}; {@link #free} hands the block back
+ * moves and never grows. The caller wipes a block before it calls {@link #free} (the guarded slab tier zeroes every
+ * slot it takes back itself, so its own {@code Allocation} leaves that to it); {@link #free} hands the block back
  * and reports it to the {@link #observeFrees test observer}, which checks that every byte was wiped.
  */
 public interface SecretAllocator {
