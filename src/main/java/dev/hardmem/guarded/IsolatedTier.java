@@ -11,7 +11,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One secret per run of pages: a leading guard page, a canary, the user bytes ending against a trailing guard page.
@@ -26,6 +25,17 @@ final class IsolatedTier {
 
     private final GuardedHeap heap;
     private final ConcurrentHashMap<Long, Pool> pools = new ConcurrentHashMap<>();
+    /** The pools of up to {@link #SMALL_POOLS} pages, also reachable by index: no map lookup on the common path. */
+    private static final int SMALL_POOLS = 64;
+    private final Pool[] smallPools = new Pool[SMALL_POOLS];
+
+    private Pool newPool(long pages) {
+        Pool p = new Pool(pages);
+        if (pages < SMALL_POOLS) {
+            smallPools[(int) pages] = p; // racy publication is fine: a reader that misses it uses the map
+        }
+        return p;
+    }
 
     IsolatedTier(GuardedHeap heap) {
         this.heap = heap;
@@ -39,7 +49,14 @@ final class IsolatedTier {
      */
     static final long POOL_CAP = 1L << 20;
 
-    private final AtomicLong pooledFreeBytes = new AtomicLong();
+    /** {@return the free pooled bytes of every pool} Read without their locks: the cap is a bound, not a count. */
+    private long pooledFreeBytes() {
+        long sum = 0;
+        for (Pool p : pools.values()) {
+            sum += p.freeBytes;
+        }
+        return sum;
+    }
 
     /** A region of slots and how many of them are handed out. */
     private static final class PoolRegion {
@@ -60,6 +77,8 @@ final class IsolatedTier {
         long slots;
         long live;
         long bytes;
+        /** Bytes of free slots kept mapped: written under this pool's lock, read without it for the cap. */
+        long freeBytes;
 
         Pool(long pages) {
             this.pages = pages;
@@ -78,13 +97,13 @@ final class IsolatedTier {
                     free.addLast(slot);
                 }
                 slots += n;
-                pooledFreeBytes.addAndGet(n * pages * Layout.PAGE);
+                freeBytes += n * pages * Layout.PAGE;
                 s = free.pollFirst();
             }
             s.region.inUse++;
             live++;
             bytes += size;
-            pooledFreeBytes.addAndGet(-s.run.byteSize());
+            freeBytes -= s.run.byteSize();
             return s;
         }
 
@@ -100,13 +119,13 @@ final class IsolatedTier {
                 return; // quarantined: never handed out again (its region is unmapped with the others at close)
             }
             free.addLast(s);
-            pooledFreeBytes.addAndGet(s.run.byteSize());
-            if (r.inUse == 0 && pooledFreeBytes.get() > POOL_CAP && r.slots.stream().noneMatch(x -> x.quarantined)) {
+            freeBytes += s.run.byteSize();
+            if (r.inUse == 0 && pooledFreeBytes() > POOL_CAP && r.slots.stream().noneMatch(x -> x.quarantined)) {
                 free.removeIf(x -> x.region == r);
                 regions.remove(r);
                 long runs = r.region.runs().length;
                 slots -= runs;
-                pooledFreeBytes.addAndGet(-runs * pages * Layout.PAGE);
+                freeBytes -= runs * pages * Layout.PAGE;
                 heap.regions().unmap(r.region);
             }
         }
@@ -119,7 +138,7 @@ final class IsolatedTier {
             for (PoolRegion r : regions) {
                 heap.regions().unmap(r.region);
             }
-            pooledFreeBytes.addAndGet(-(long) free.size() * pages * Layout.PAGE);
+            freeBytes -= (long) free.size() * pages * Layout.PAGE;
             regions.clear();
             free.clear();
             slots = 0;
@@ -256,7 +275,10 @@ final class IsolatedTier {
                     + Layout.PAGE + "); asked for " + alignment);
         }
         long pages = Layout.isolatedPages(size, alignment);
-        Pool pool = pools.computeIfAbsent(pages, Pool::new);
+        Pool pool = pages < SMALL_POOLS ? smallPools[(int) pages] : null;
+        if (pool == null) {
+            pool = pools.computeIfAbsent(pages, this::newPool);
+        }
         Slot slot = pool.take(size);
         long runBytes = slot.run.byteSize();
         long userOffset = Layout.isolatedUserOffset(runBytes, size, alignment);
@@ -286,9 +308,9 @@ final class IsolatedTier {
                 throw e;
             }
         }
-        synchronized (pool) {
-            slot.block = b;
-        }
+        // No lock: verify() tells a slot taken but not yet assigned from a free one by the free list, and a block
+        // published without one is seen whole (its identity and canaries are final fields).
+        slot.block = b;
         return b;
     }
 
