@@ -384,9 +384,29 @@ public final class Report {
             boolean straddles = lo <= t.bound() && t.bound() <= hi;
             b.append(ratio(ratio)).append(" | ").append(range(lo, hi)).append(" | ")
                     .append(pass ? "**PASS**" : "**" + miss.substring(0, 4) + "**" + miss.substring(4))
-                    .append(straddles ? " (within the error bars)" : "").append(" |\n");
+                    .append(straddles ? " (within the error bars)" : "")
+                    .append(pass ? "" : unattainable(results, t)).append(" |\n");
         }
         return b.toString();
+    }
+
+    /**
+     * {@return a note when a speed-up target against a baseline is out of reach of plain FFM itself} If
+     * {@code Arena.ofConfined()} (no wipe, no guard pages, no locking) at the same size is not that much faster than
+     * the baseline in this run, no allocator that also wipes can be: the time is in the bytes, not the bookkeeping.
+     */
+    private static String unattainable(List<Result> results, Target t) {
+        if (t.kind() != Kind.FASTER_BY_AT_LEAST || !t.baseline().equals("baselineSodium")) {
+            return "";
+        }
+        Result arena = find(results, t.cls(), "baselineArena", t.where());
+        Result base = find(results, t.cls(), t.baseline(), t.where());
+        if (arena == null || base == null) {
+            return "";
+        }
+        double plain = base.score() / arena.score();
+        return plain >= t.bound() ? "" : "; out of reach at this size: plain `Arena.ofConfined()` (no wipe, no guard"
+                + " pages) is only " + ratio(plain) + " faster than the libsodium pair in this run";
     }
 
     /** {@return "lo – hi", with a bound that the error bars leave open (an error as large as its score) as such} */
