@@ -121,8 +121,31 @@ final class GuardedHeap implements SecretAllocator {
         }
     }
 
+    /**
+     * Holds the gate (shared) around {@code action} on an allocator that can be closed: verify() and stats() move
+     * slab counts between thread magazines and the pools, and close() must never count in the middle of a move.
+     */
+    private <T> T gated(java.util.function.Supplier<T> action) {
+        if (!closable) {
+            return action.get();
+        }
+        long stamp = gate.readLock();
+        try {
+            return action.get();
+        } finally {
+            gate.unlockRead(stamp);
+        }
+    }
+
     /** Checks every canary, and every free slab slot for writes after free. */
     void verify() {
+        gated(() -> {
+            verifyOpen();
+            return null;
+        });
+    }
+
+    private void verifyOpen() {
         checkOpen();
         int bad = isolated.verify();
         if (bad > 0) {
@@ -138,6 +161,10 @@ final class GuardedHeap implements SecretAllocator {
     }
 
     Stats stats() {
+        return gated(this::statsNow);
+    }
+
+    private Stats statsNow() {
         long[] slab = slabs.counts();
         long[] iso = isolated.counts();
         return new Stats(slab[0] + iso[0], slab[1] + iso[1], regions.bytesLocked.get(), regions.bytesUnlocked.get(),

@@ -7,6 +7,8 @@ import dev.hardmem.internal.os.Platform;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +24,16 @@ import java.util.concurrent.ConcurrentHashMap;
 final class IsolatedTier {
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
     private static final int RW = Platform.PROT_READ | Platform.PROT_WRITE;
+
+    private static final VarHandle BLOCK;
+
+    static {
+        try {
+            BLOCK = MethodHandles.lookup().findVarHandle(Slot.class, "block", IsolatedBlock.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final GuardedHeap heap;
     private final ConcurrentHashMap<Long, Pool> pools = new ConcurrentHashMap<>();
@@ -152,7 +164,7 @@ final class IsolatedTier {
             int bad = 0;
             for (PoolRegion r : regions) {
                 for (Slot slot : r.slots) {
-                    IsolatedBlock b = slot.block;
+                    IsolatedBlock b = (IsolatedBlock) BLOCK.getAcquire(slot); // pairs with allocate()
                     if (b != null) {
                         bad += check(b) ? 0 : 1;
                     } else if (!slot.quarantined && free.contains(slot)
@@ -308,9 +320,10 @@ final class IsolatedTier {
                 throw e;
             }
         }
-        // No lock: verify() tells a slot taken but not yet assigned from a free one by the free list, and a block
-        // published without one is seen whole (its identity and canaries are final fields).
-        slot.block = b;
+        // No lock: verify() tells a slot taken but not yet assigned from a free one by the free list. A release
+        // store, so that whoever sees the block also sees the canary written into the slot before it (final fields
+        // order the block's own fields, not native memory).
+        BLOCK.setRelease(slot, b);
         return b;
     }
 

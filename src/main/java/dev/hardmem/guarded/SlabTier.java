@@ -9,10 +9,13 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.lang.ref.WeakReference;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -63,9 +66,17 @@ final class SlabTier {
 
     private final GuardedHeap heap;
     private final SizeClass[] classes;
-    private final ThreadLocal<Magazine[]> magazines = new ThreadLocal<>();
-    /** Every thread's magazines, to count their secrets and give back those of dead threads. Guarded by itself. */
-    private final List<Owner> owners = new ArrayList<>();
+    /**
+     * The calling thread's magazines, found fast. It holds them weakly: the tier holds them strongly in
+     * {@link #owners}, so a closed allocator is not kept alive by every thread that ever used it.
+     */
+    private final ThreadLocal<WeakReference<Magazine[]>> magazines = new ThreadLocal<>();
+    /**
+     * Every platform thread's magazines, by thread: the truth the thread-local only caches. The JDK erases the
+     * thread-locals of some threads (a {@code Cleaner}'s before each cleanup, common-pool workers when idle); the
+     * thread then finds its magazines here again instead of stranding them. Guarded by itself.
+     */
+    private final Map<Thread, Magazine[]> owners = new HashMap<>();
 
     SlabTier(GuardedHeap heap) {
         this.heap = heap;
@@ -102,24 +113,33 @@ final class SlabTier {
 
     /** {@return the calling platform thread's magazines, made on first use; {@code null} on a virtual thread} */
     Magazine[] mine() {
-        Magazine[] m = magazines.get();
+        WeakReference<Magazine[]> cached = magazines.get();
+        Magazine[] m = cached == null ? null : cached.get();
+        return m != null ? m : register();
+    }
+
+    private Magazine[] register() {
+        Thread t = Thread.currentThread();
+        if (t.isVirtual()) {
+            return null;
+        }
+        Magazine[] m;
+        synchronized (owners) {
+            m = owners.get(t); // its thread-locals were erased, not its magazines
+        }
         if (m == null) {
-            Thread t = Thread.currentThread();
-            if (t.isVirtual()) {
-                return null;
-            }
+            // A new thread is the moment to forget the ones that ended, so the map does not grow with churn.
+            reclaimDeadThreads();
             m = new Magazine[classes.length];
             long seed = heap.seed();
             for (int i = 0; i < m.length; i++) {
                 m[i] = new Magazine(t, classes[i], seed + i * 0x632BE59BD9B4E019L);
             }
-            // A new thread is the moment to forget the ones that ended, so the list does not grow with thread churn.
-            reclaimDeadThreads();
             synchronized (owners) {
-                owners.add(new Owner(t, m));
+                owners.put(t, m);
             }
-            magazines.set(m);
         }
+        magazines.set(new WeakReference<>(m));
         return m;
     }
 
@@ -130,19 +150,15 @@ final class SlabTier {
         }
     }
 
-    /** A platform thread and its magazines. */
-    private record Owner(Thread thread, Magazine[] magazines) {
-    }
-
     /** Gives the slots of dead threads' magazines back to the pool, and adds their counts to the pool's. */
     private void reclaimDeadThreads() {
-        List<Owner> dead = new ArrayList<>();
+        List<Magazine[]> dead = new ArrayList<>();
         synchronized (owners) {
-            owners.removeIf(o -> !o.thread.isAlive() && dead.add(o));
+            owners.entrySet().removeIf(e -> !e.getKey().isAlive() && dead.add(e.getValue()));
         }
         // A dead thread's last actions happen-before isAlive() returned false: its magazines are quiet.
-        for (Owner o : dead) {
-            for (Magazine m : o.magazines) {
+        for (Magazine[] ms : dead) {
+            for (Magazine m : ms) {
                 m.cls.takeBack(m, 0, true);
             }
         }
@@ -160,8 +176,8 @@ final class SlabTier {
             }
         }
         synchronized (owners) {
-            for (Owner o : owners) {
-                for (Magazine m : o.magazines) {
+            for (Magazine[] ms : owners.values()) {
+                for (Magazine m : ms) {
                     sum[0] += m.live;
                     sum[1] += m.bytes;
                 }
@@ -199,7 +215,8 @@ final class SlabTier {
      * thread's magazines go back to the pool first, so its own freed slots are checked in full.
      */
     void verify() {
-        Magazine[] mine = magazines.get();
+        WeakReference<Magazine[]> cached = magazines.get();
+        Magazine[] mine = cached == null ? null : cached.get();
         if (mine != null) {
             for (Magazine m : mine) {
                 m.cls.takeBack(m, 0, true);
@@ -224,8 +241,8 @@ final class SlabTier {
             }
         }
         synchronized (owners) {
-            for (Owner o : owners) {
-                for (Magazine m : o.magazines) {
+            for (Magazine[] ms : owners.values()) {
+                for (Magazine m : ms) {
                     m.forget();
                 }
             }
@@ -614,16 +631,16 @@ final class SlabTier {
          * {@link SlabTier#reclaimDeadThreads}), so no thread ever holds two class locks.
          */
         private void reclaimDeadThreadsLocked() {
-            List<Owner> dead = new ArrayList<>();
+            List<Magazine> dead = new ArrayList<>();
             synchronized (owners) {
-                for (Owner o : owners) {
-                    if (!o.thread.isAlive()) {
-                        dead.add(o);
+                for (Map.Entry<Thread, Magazine[]> e : owners.entrySet()) {
+                    if (!e.getKey().isAlive()) {
+                        dead.add(e.getValue()[index]);
                     }
                 }
             }
-            for (Owner o : dead) {
-                takeBackLocked(o.magazines[index], 0, true);
+            for (Magazine m : dead) {
+                takeBackLocked(m, 0, true);
             }
         }
 
@@ -650,17 +667,24 @@ final class SlabTier {
             if (all) {
                 while (m.ringCount > 0) {
                     long h = m.ring[m.ringHead];
-                    toPool(slab(h), (int) h);
                     m.ringHead = (m.ringHead + 1) & (RING - 1);
                     m.ringCount--;
+                    Slab s = slab(h);
+                    int i = (int) h;
+                    // Still waiting out its delay: it waits out the rest in the slab's queue, not in the free list.
+                    if (!quarantinedIfCondemned(s, i)) {
+                        s.out--;
+                        delay(s, i);
+                    }
+                    releaseIfEmpty(s);
                 }
             }
         }
 
         /** A free, zeroed slot from a magazine goes back to the pool. */
         private void toPool(Slab s, int i) {
-            s.out--;
-            if (s.state(i) != QUARANTINED) {
+            if (!quarantinedIfCondemned(s, i)) {
+                s.out--;
                 s.setState(i, FREE);
                 s.free[s.freeCount++] = i;
                 if (!s.available) {
@@ -669,6 +693,41 @@ final class SlabTier {
                 }
             }
             releaseIfEmpty(s);
+        }
+
+        /**
+         * Quarantines slot {@code i}, which is out of the pool, if verify() condemned it while a thread held it.
+         *
+         * @return whether it did (the slot then no longer counts as out)
+         */
+        private boolean quarantinedIfCondemned(Slab s, int i) {
+            if (!s.isCondemned(i) || s.state(i) == QUARANTINED) {
+                return false;
+            }
+            quarantineLocked(s, i); // already reported by verify()
+            s.out--;
+            return true;
+        }
+
+        /** Puts a freed slot in its slab's delay queue; the oldest one waiting there becomes free. */
+        private void delay(Slab s, int i) {
+            s.setState(i, DELAYED);
+            int mask = s.delayed.length - 1;
+            s.delayed[(s.delayedHead + s.delayedCount) & mask] = i;
+            if (++s.delayedCount > s.delay) {
+                // The queue holds `delay` slots, then lets the oldest go.
+                int oldest = s.delayed[s.delayedHead];
+                s.delayedHead = (s.delayedHead + 1) & mask;
+                s.delayedCount--;
+                if (s.state(oldest) == DELAYED) {
+                    s.setState(oldest, FREE);
+                    s.free[s.freeCount++] = oldest;
+                    if (!s.available) {
+                        s.available = true;
+                        available.addLast(s);
+                    }
+                }
+            }
         }
 
         /** Allocates straight from the pool (virtual threads). */
@@ -680,9 +739,13 @@ final class SlabTier {
                 i = takeFrom(s);
             } while (i < 0);
             if (s.isCondemned(i) || !s.freeSlotIntact(i)) {
+                boolean reported = s.isCondemned(i);
                 quarantineLocked(s, i);
                 s.out--;
                 releaseIfEmpty(s);
+                if (reported) {
+                    return allocateShared(size); // verify() reported it already: draw another
+                }
                 heap.corruption("a slab slot of class " + classSize + " was written after it was freed"
                         + " (found when it was next allocated)");
             }
@@ -721,23 +784,7 @@ final class SlabTier {
                 heap.corruption("the canary after a " + size + "-byte secret in a slab of class " + classSize
                         + " was overwritten: something wrote past the end of the secret");
             }
-            s.setState(i, DELAYED);
-            int mask = s.delayed.length - 1;
-            s.delayed[(s.delayedHead + s.delayedCount) & mask] = i;
-            if (++s.delayedCount > s.delay) {
-                // The ring holds `delay` slots, then lets the oldest go.
-                int oldest = s.delayed[s.delayedHead];
-                s.delayedHead = (s.delayedHead + 1) & mask;
-                s.delayedCount--;
-                if (s.state(oldest) == DELAYED) {
-                    s.setState(oldest, FREE);
-                    s.free[s.freeCount++] = oldest;
-                    if (!s.available) {
-                        s.available = true;
-                        available.addLast(s);
-                    }
-                }
-            }
+            delay(s, i);
             releaseIfEmpty(s);
         }
 

@@ -7,6 +7,8 @@ import dev.hardmem.internal.os.Memory;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.ValueLayout;
+import java.lang.ref.Cleaner;
+import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -149,6 +151,81 @@ class ThreadCacheTest {
         a.verify();
         assertEquals(0, slabs.threadsWithMagazines());
         a.close();
+    }
+
+    @Test
+    void aThreadWhoseThreadLocalsTheJdkErasesKeepsOneSetOfMagazines() throws Exception {
+        // A Cleaner's thread erases its thread-locals before every cleanup action (JDK 25 CleanerImpl): each
+        // action below runs on that one thread with a fresh thread-local map.
+        GuardedAllocator a = GuardedAllocator.create(GuardPolicy.defaults());
+        SlabTier slabs = ((GuardedHeap) a.heap()).slabs();
+        Cleaner cleaner = Cleaner.create();
+        int rounds = 20;
+        java.util.concurrent.CountDownLatch ran = new java.util.concurrent.CountDownLatch(rounds);
+        for (int i = 0; i < rounds; i++) {
+            cleaner.register(new Object(), () -> {
+                a.allocate(SIZE, 1, Tier.SLAB).close();
+                ran.countDown();
+            });
+        }
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (ran.getCount() > 0 && System.nanoTime() < deadline) {
+            System.gc();
+            ran.await(50, TimeUnit.MILLISECONDS);
+        }
+        assertEquals(0, ran.getCount(), "the cleaner did not run every action");
+        assertEquals(1, slabs.threadsWithMagazines(), "one thread, one set of magazines");
+        assertEquals(0, a.stats().liveSecrets());
+        a.close();
+    }
+
+    @Test
+    void aSlotCondemnedInADeadThreadsMagazineIsQuarantinedWhenReclaimedAndReportedOnce() throws Exception {
+        GuardedAllocator a = GuardedAllocator.create(GuardPolicy.defaults());
+        CountDownLatchPair sync = new CountDownLatchPair();
+        Thread t = Thread.ofPlatform().name("holds-a-damaged-slot").start(() -> {
+            Allocation x = a.allocate(SIZE, 1, Tier.SLAB);
+            sync.address = x.segment().address();
+            x.close();
+            sync.freed.countDown();
+            sync.await(sync.mayEnd);
+        });
+        sync.await(sync.freed);
+        Memory.at(sync.address + SIZE, 1).set(ValueLayout.JAVA_BYTE, 0, (byte) 0x01); // into the canary
+        assertThrows(MemoryCorruptionError.class, a::verify); // reported, condemned
+        sync.mayEnd.countDown();
+        t.join(30_000);
+        a.verify(); // reclaims the dead thread's magazine: the condemned slot is quarantined, not reported again
+        assertEquals(1, a.stats().canaryFailures());
+        assertEquals(1, a.stats().quarantinedSlots());
+        Thread v = Thread.ofVirtual().start(() -> {
+            for (int i = 0; i < 2 * Layout.slabSlots(SIZE); i++) {
+                Allocation y = a.allocate(SIZE, 1, Tier.SLAB);
+                assertFalse(y.segment().address() == sync.address, "the condemned slot was handed out again");
+                y.close();
+            }
+        });
+        v.join(60_000);
+        assertEquals(1, a.stats().canaryFailures(), "reported once");
+        a.close();
+    }
+
+    @Test
+    void aClosedAllocatorIsNotKeptAliveByTheThreadsThatUsedIt() throws Exception {
+        WeakReference<Object> heap = useAndClose();
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (heap.get() != null && System.nanoTime() < deadline) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertTrue(heap.get() == null, "this thread's magazines keep a closed allocator reachable");
+    }
+
+    private static WeakReference<Object> useAndClose() {
+        GuardedAllocator a = GuardedAllocator.create(GuardPolicy.defaults());
+        a.allocate(SIZE, 1, Tier.SLAB).close(); // this thread now has magazines for it
+        a.close();
+        return new WeakReference<>(a.heap());
     }
 
     @Test
