@@ -50,6 +50,11 @@ final class SlabTier {
     static final byte QUARANTINED = 3;
     static final byte CACHED = 4;
 
+    /** What {@link Slab#retire} found. */
+    static final int INTACT = 0;
+    static final int DAMAGED = 1;
+    static final int CONDEMNED = 2;
+
     /** Freed slots a magazine holds back before they can be handed out again. */
     static final int MAGAZINE_DELAY = 8;
     private static final int RING = 16; // a power of two above MAGAZINE_DELAY
@@ -413,6 +418,29 @@ final class SlabTier {
         }
 
         /**
+         * The first half of every free: refuses a block that is not live (a double free, before anything changes),
+         * drops its leak watch, checks the canary and the slack, zeroes the whole slot and shows it to the test
+         * observer.
+         *
+         * @return {@link #INTACT}, {@link #DAMAGED} (canary or slack overwritten), or {@link #CONDEMNED} (verify()
+         *         found it damaged and reported it already)
+         */
+        int retire(SlabBlock b) {
+            int i = b.index;
+            if (!isLive(i, b.generation)) {
+                throw new IllegalStateException("this secret memory was already freed (double free);"
+                        + " nothing was changed");
+            }
+            held[i] = null;
+            boolean condemned = isCondemned(i);
+            boolean intact = checkAndZero(i, b.size); // the whole slot is zero from here on, intact or not
+            if (SecretAllocator.observed()) {
+                SecretAllocator.beforeFree(b.raw());
+            }
+            return condemned ? CONDEMNED : intact ? INTACT : DAMAGED;
+        }
+
+        /**
          * Checks the canary and the bytes between the secret's end and the canary, then zeroes the slot.
          *
          * @return whether they were intact
@@ -498,27 +526,15 @@ final class SlabTier {
         void free(SlabBlock b) {
             Slab s = b.slab;
             int i = b.index;
-            if (!s.isLive(i, b.generation)) {
-                throw new IllegalStateException("this secret memory was already freed (double free);"
-                        + " nothing was changed");
-            }
-            s.held[i] = null;
-            long size = b.size;
+            int outcome = s.retire(b);
             live--;
-            bytes -= size;
-            boolean condemned = s.isCondemned(i);
-            boolean intact = s.checkAndZero(i, size); // the whole slot is zero from here on, intact or not
-            if (SecretAllocator.observed()) {
-                SecretAllocator.beforeFree(b.raw());
-            }
-            if (condemned) {
-                cls.quarantineOwned(s, i); // verify() already reported it
-                return;
-            }
-            if (!intact) {
+            bytes -= b.size;
+            if (outcome != INTACT) {
                 cls.quarantineOwned(s, i);
-                heap.corruption("the canary after a " + size + "-byte secret in a slab of class " + cls.classSize
-                        + " was overwritten: something wrote past the end of the secret");
+                if (outcome == CONDEMNED) {
+                    return; // verify() already reported it
+                }
+                heap.corruption(cls.overrun(b));
             }
             s.setState(i, CACHED);
             int end = (ringHead + ringCount) & (RING - 1);
@@ -730,6 +746,12 @@ final class SlabTier {
             }
         }
 
+        /** {@return the report of an overwritten canary after {@code b}} */
+        String overrun(SlabBlock b) {
+            return "the canary after a " + b.size + "-byte secret in a slab of class " + classSize
+                    + " was overwritten: something wrote past the end of the secret";
+        }
+
         /** Allocates straight from the pool (virtual threads). */
         synchronized Block allocateShared(long size) {
             Slab s;
@@ -759,30 +781,17 @@ final class SlabTier {
         synchronized void freeShared(SlabBlock b) {
             Slab s = b.slab;
             int i = b.index;
-            if (!s.isLive(i, b.generation)) {
-                throw new IllegalStateException("this secret memory was already freed (double free);"
-                        + " nothing was changed");
-            }
-            s.held[i] = null;
-            long size = b.size;
+            int outcome = s.retire(b);
             live--;
-            bytes -= size;
+            bytes -= b.size;
             s.out--;
-            boolean condemned = s.isCondemned(i);
-            boolean intact = s.checkAndZero(i, size);
-            if (SecretAllocator.observed()) {
-                SecretAllocator.beforeFree(b.raw());
-            }
-            if (condemned) {
-                quarantineLocked(s, i); // verify() already reported it
-                releaseIfEmpty(s);
-                return;
-            }
-            if (!intact) {
+            if (outcome != INTACT) {
                 quarantineLocked(s, i);
                 releaseIfEmpty(s);
-                heap.corruption("the canary after a " + size + "-byte secret in a slab of class " + classSize
-                        + " was overwritten: something wrote past the end of the secret");
+                if (outcome == CONDEMNED) {
+                    return; // verify() already reported it
+                }
+                heap.corruption(overrun(b));
             }
             delay(s, i);
             releaseIfEmpty(s);

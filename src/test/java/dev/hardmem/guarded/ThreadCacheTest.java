@@ -78,14 +78,7 @@ class ThreadCacheTest {
     void slotsCachedByAThreadThatDiedGoBackToThePoolWhereVerifySeesThem() throws Exception {
         GuardedAllocator a = GuardedAllocator.create(GuardPolicy.defaults());
         CountDownLatchPair sync = new CountDownLatchPair();
-        Thread t = Thread.ofPlatform().name("caches-then-dies").start(() -> {
-            Allocation x = a.allocate(SIZE, 1, Tier.SLAB);
-            sync.address = x.segment().address();
-            x.close(); // the slot waits in this thread's magazine
-            sync.freed.countDown();
-            sync.await(sync.mayEnd);
-        });
-        sync.await(sync.freed);
+        Thread t = sync.startHolder(a); // the slot it freed waits in its magazine
         Memory.at(sync.address, 1).set(ValueLayout.JAVA_BYTE, 0, (byte) 0x13); // a dangling write
         // While its thread lives, the slot is that thread's: verify() checks only its canary, and leaves the
         // write to be found when the slot is next allocated (documented in docs/guarded-allocator.md).
@@ -183,14 +176,7 @@ class ThreadCacheTest {
     void aSlotCondemnedInADeadThreadsMagazineIsQuarantinedWhenReclaimedAndReportedOnce() throws Exception {
         GuardedAllocator a = GuardedAllocator.create(GuardPolicy.defaults());
         CountDownLatchPair sync = new CountDownLatchPair();
-        Thread t = Thread.ofPlatform().name("holds-a-damaged-slot").start(() -> {
-            Allocation x = a.allocate(SIZE, 1, Tier.SLAB);
-            sync.address = x.segment().address();
-            x.close();
-            sync.freed.countDown();
-            sync.await(sync.mayEnd);
-        });
-        sync.await(sync.freed);
+        Thread t = sync.startHolder(a);
         Memory.at(sync.address + SIZE, 1).set(ValueLayout.JAVA_BYTE, 0, (byte) 0x01); // into the canary
         assertThrows(MemoryCorruptionError.class, a::verify); // reported, condemned
         sync.mayEnd.countDown();
@@ -263,6 +249,22 @@ class ThreadCacheTest {
         final java.util.concurrent.CountDownLatch freed = new java.util.concurrent.CountDownLatch(1);
         final java.util.concurrent.CountDownLatch mayEnd = new java.util.concurrent.CountDownLatch(1);
         volatile long address;
+
+        /**
+         * Starts a thread that allocates a slab slot, frees it (into its own magazine), records its address, and
+         * then lives until {@link #mayEnd}; returns once the slot is freed.
+         */
+        Thread startHolder(GuardedAllocator a) {
+            Thread t = Thread.ofPlatform().name("holds-a-freed-slot").start(() -> {
+                Allocation x = a.allocate(SIZE, 1, Tier.SLAB);
+                address = x.segment().address();
+                x.close();
+                freed.countDown();
+                await(mayEnd);
+            });
+            await(freed);
+            return t;
+        }
 
         void await(java.util.concurrent.CountDownLatch latch) {
             try {
