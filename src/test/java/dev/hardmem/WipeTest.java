@@ -87,8 +87,13 @@ class WipeTest {
 
     @Test
     void deadAndForeignSegmentsGetTheJdksExceptions() throws InterruptedException {
+        assertWipeChecksLifetimeAndThread(8);
+    }
+
+    /** Wiping a confined segment of {@code size} bytes from another thread, or after its arena closed, throws. */
+    static void assertWipeChecksLifetimeAndThread(long size) throws InterruptedException {
         Arena arena = Arena.ofConfined();
-        MemorySegment s = arena.allocate(8);
+        MemorySegment s = arena.allocate(size);
         Throwable[] seen = new Throwable[1];
         Thread t = Thread.ofPlatform().start(() -> {
             try {
