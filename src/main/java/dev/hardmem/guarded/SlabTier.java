@@ -40,8 +40,10 @@ import java.util.SplittableRandom;
  *   <li>{@link #QUARANTINED}: never handed out again.</li>
  * </ul>
  * Virtual threads use the shared pool directly (one lock per operation): a magazine per virtual thread would
- * reserve slots for threads that may number in the millions. Magazines of threads that died are given back to
- * the pool when the pool next runs out, and by {@code verify()} and {@code stats()}.
+ * reserve slots for threads that may number in the millions. Magazines are registered by thread (the
+ * thread-local only caches them, weakly), so a thread whose thread-locals the JDK erases finds them again; those
+ * of threads that died are given back to the pool when the pool next runs out, when a new thread registers, and
+ * by {@code verify()} and {@code stats()}.
  */
 final class SlabTier {
     static final byte FREE = 0;
@@ -117,7 +119,7 @@ final class SlabTier {
     }
 
     /** {@return the calling platform thread's magazines, made on first use; {@code null} on a virtual thread} */
-    Magazine[] mine() {
+    private Magazine[] mine() {
         WeakReference<Magazine[]> cached = magazines.get();
         Magazine[] m = cached == null ? null : cached.get();
         return m != null ? m : register();
