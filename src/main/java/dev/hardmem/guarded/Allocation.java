@@ -55,11 +55,8 @@ public final class Allocation implements AutoCloseable {
 
         @Override
         public void run() {
-            // Wipe, then free: the same order as SecretArena.close. The slab tier zeroes the whole slot (secret and
-            // padding) as it takes it back, after checking the canary, so a slab block is not wiped twice.
-            if (!(block instanceof SlabTier.SlabBlock)) {
-                block.raw().fill((byte) 0);
-            }
+            // Wipe, then free: the same order as SecretArena.close.
+            block.wipe();
             heap.free(block);
             if (!explicit) {
                 Leaks.report("Allocation", site);

@@ -11,6 +11,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.StampedLock;
+import java.util.function.Supplier;
 
 /**
  * The guarded allocator's engine: chooses a tier, counts, and fails closed. {@link GuardedAllocator} is its public
@@ -70,13 +71,10 @@ final class GuardedHeap implements SecretAllocator {
         if (!closable) {
             return allocateOpen(size, alignment, tier, protect);
         }
-        long stamp = gate.readLock();
-        try {
+        return gated(() -> {
             checkOpen();
             return allocateOpen(size, alignment, tier, protect);
-        } finally {
-            gate.unlockRead(stamp);
-        }
+        });
     }
 
     private Block allocateOpen(long size, long alignment, Tier tier, boolean protect) {
@@ -96,16 +94,14 @@ final class GuardedHeap implements SecretAllocator {
     @Override
     public void free(Block block) {
         if (!closable) {
-            freeOpen(block);
+            freeOpen(block); // the hot path: no lambda
             return;
         }
         // Frees hold the gate too: close() then sees every slab thread cache at rest when it counts and unmaps.
-        long stamp = gate.readLock();
-        try {
+        gated(() -> {
             freeOpen(block);
-        } finally {
-            gate.unlockRead(stamp);
-        }
+            return null;
+        });
     }
 
     private void freeOpen(Block block) {
@@ -122,10 +118,11 @@ final class GuardedHeap implements SecretAllocator {
     }
 
     /**
-     * Holds the gate (shared) around {@code action} on an allocator that can be closed: verify() and stats() move
-     * slab counts between thread magazines and the pools, and close() must never count in the middle of a move.
+     * Holds the gate (shared) around {@code action} on an allocator that can be closed: allocations, frees,
+     * verify() and stats() (which move slab counts between thread magazines and the pools) never run while
+     * close() counts and unmaps. The default allocator cannot be closed and runs {@code action} directly.
      */
-    private <T> T gated(java.util.function.Supplier<T> action) {
+    private <T> T gated(Supplier<T> action) {
         if (!closable) {
             return action.get();
         }

@@ -293,6 +293,11 @@ final class SlabTier {
             return Memory.viewAt(address, size, lifetime);
         }
 
+        /** Nothing to do here: {@link Slab#retire} zeroes the whole slot, secret and slack, when it is freed. */
+        @Override
+        public void wipe() {
+        }
+
         @Override
         public void hold(Object watch) {
             slab.held[index] = watch;
@@ -363,9 +368,9 @@ final class SlabTier {
         }
 
         void writeCanary(int i) {
-            long off = Layout.slabCanaryOffset(owner.classSize, i);
-            data.set(LONG, off, canary0);
-            data.set(LONG, off + 8, canary1);
+            long at = base + Layout.slabCanaryOffset(owner.classSize, i);
+            RAW.set(LONG, at, canary0);
+            RAW.set(LONG, at + 8, canary1);
         }
 
         boolean isCondemned(int i) {

@@ -14,7 +14,6 @@ import org.junit.jupiter.api.Test;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,7 +43,7 @@ class CoreDumpHuntTest {
             Map<String, String> patterns = new LinkedHashMap<>();
             List<Object> keep = new ArrayList<>();
             Secret<SecretKind.Key> slab = Secret.random(SecretKind.Key.class, 32);
-            patterns.put("Secret.random (slab)", slab.read(Holder::hex));
+            patterns.put("Secret.random (slab)", slab.read(Hunt::hex32));
             keep.add(slab);
             GuardedAllocator isolated = GuardedAllocator.create(GuardPolicy.defaults().withIsolatedOnly(true));
             GuardedAllocator memfd = GuardedAllocator.create(GuardPolicy.defaults()
@@ -84,17 +83,9 @@ class CoreDumpHuntTest {
 
         private static String fill(MemorySegment s) {
             Libc.getrandom(s);
-            return hex(s.asSlice(s.byteSize() - 32));
+            return Hunt.hex32(s.asSlice(s.byteSize() - 32));
         }
 
-        private static String hex(MemorySegment s) {
-            StringBuilder b = new StringBuilder();
-            for (long i = 0; i < 32; i++) {
-                int v = s.get(ValueLayout.JAVA_BYTE, i) & 0xFF;
-                b.append(Character.forDigit(v >> 4, 16)).append(Character.forDigit(v & 15, 16));
-            }
-            return b.toString();
-        }
     }
 
     private record Child(Process process, Map<String, byte[]> secrets, Map<String, byte[]> controls) {

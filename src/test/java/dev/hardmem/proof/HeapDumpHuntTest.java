@@ -45,7 +45,7 @@ class HeapDumpHuntTest {
             SecureRandom rng = new SecureRandom();
 
             Secret<SecretKind.Key> random = Secret.random(SecretKind.Key.class, 32);
-            patterns.put("Secret.random", random.read(Holder::hex));
+            patterns.put("Secret.random", random.read(Hunt::hex32));
 
             byte[] bytes = new byte[32];
             rng.nextBytes(bytes);
@@ -100,26 +100,26 @@ class HeapDumpHuntTest {
             SecretArena open = SecretArena.ofConfined();
             MemorySegment live = open.allocate(32);
             Libc.getrandom(live);
-            patterns.put("SecretArena segment (open)", hex(live));
+            patterns.put("SecretArena segment (open)", Hunt.hex32(live));
             try (SecretArena closed = SecretArena.ofShared()) {
                 MemorySegment s = closed.allocate(32);
                 Libc.getrandom(s);
-                patterns.put("SecretArena segment (closed)", hex(s));
+                patterns.put("SecretArena segment (closed)", Hunt.hex32(s));
             }
 
             // AEAD with the key in a Secret: seal one plaintext, seal and open another (ChaCha20-Poly1305).
             Secret<SecretKind.Key> aeadKey = Secret.random(SecretKind.Key.class, 32);
-            patterns.put("AEAD key in a Secret", aeadKey.read(Holder::hex));
+            patterns.put("AEAD key in a Secret", aeadKey.read(Hunt::hex32));
             SealingKey sealing = SealingKey.of(Algorithm.CHACHA20_POLY1305, aeadKey);
             OpeningKey opening = OpeningKey.of(Algorithm.CHACHA20_POLY1305, aeadKey);
             SecretArena texts = SecretArena.ofConfined();
             MemorySegment sealedOnly = texts.allocate(32);
             Libc.getrandom(sealedOnly);
-            patterns.put("AEAD plaintext, sealed", hex(sealedOnly));
+            patterns.put("AEAD plaintext, sealed", Hunt.hex32(sealedOnly));
             sealing.seal(sealedOnly, MemorySegment.ofArray(new byte[] {1, 2, 3}));
             MemorySegment roundTrip = texts.allocate(32);
             Libc.getrandom(roundTrip);
-            patterns.put(JDK_DECRYPT_COPY, hex(roundTrip));
+            patterns.put(JDK_DECRYPT_COPY, Hunt.hex32(roundTrip));
             Sealed sealed = sealing.seal(roundTrip, MemorySegment.NULL);
             MemorySegment back = texts.allocate(32);
             opening.open(sealed.nonce(), MemorySegment.ofArray(sealed.ciphertext()), MemorySegment.NULL, back);
@@ -140,14 +140,6 @@ class HeapDumpHuntTest {
                     aeadKey).size());
         }
 
-        private static String hex(MemorySegment s) {
-            StringBuilder b = new StringBuilder();
-            for (long i = 0; i < 32; i++) {
-                int v = s.get(ValueLayout.JAVA_BYTE, i) & 0xFF;
-                b.append(Character.forDigit(v >> 4, 16)).append(Character.forDigit(v & 15, 16));
-            }
-            return b.toString();
-        }
     }
 
     /**

@@ -1,6 +1,8 @@
 package dev.hardmem.testing;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -13,6 +15,16 @@ public final class Hunt {
     private static final long CHUNK = 256L << 20;
 
     private Hunt() {
+    }
+
+    /** {@return the first 32 bytes of {@code s} in hex: how a child process reports a secret to hunt for} */
+    public static String hex32(MemorySegment s) {
+        StringBuilder b = new StringBuilder();
+        for (long i = 0; i < 32; i++) {
+            int v = s.get(ValueLayout.JAVA_BYTE, i) & 0xFF;
+            b.append(Character.forDigit(v >> 4, 16)).append(Character.forDigit(v & 15, 16));
+        }
+        return b.toString();
     }
 
     /** {@return how many times each pattern occurs in {@code file}} Patterns must be non-empty and short. */

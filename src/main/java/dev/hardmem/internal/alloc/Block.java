@@ -23,6 +23,14 @@ public interface Block {
     }
 
     /**
+     * Wipes the memory before it is freed. An allocator that zeroes every block it takes back itself (the guarded
+     * slab tier zeroes the whole slot, after checking its canary) may leave this to {@code free}.
+     */
+    default void wipe() {
+        raw().fill((byte) 0);
+    }
+
+    /**
      * Called before the memory is read ({@code writable} false) or written; nested and concurrent calls are
      * counted. An allocator with access-scoped protection makes the pages accessible here.
      */
