@@ -10,7 +10,10 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.function.LongPredicate;
+import java.util.function.Supplier;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -27,8 +30,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * text, e.g. {@code mlock(len=4096) failed: EPERM (Operation not permitted)}. Addresses and memory contents never
  * appear in a message.
  *
- * <p>None of the calls use {@link Linker.Option#critical(boolean)}: {@code mmap}, {@code mlock} and
- * {@code madvise} can block for a long time, and a critical call would stall the garbage collector meanwhile.
+ * <p>None of the calls use {@link Linker.Option#critical(boolean)}, except the {@code memset} behind
+ * {@link #zero}: {@code mmap}, {@code mlock} and {@code madvise} can block for a long time, and a critical call
+ * would stall the garbage collector meanwhile.
  */
 @SuppressWarnings("restricted") // this package is where restricted calls are allowed to live
 public final class Libc {
@@ -38,63 +42,122 @@ public final class Libc {
     private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
 
-    private static final MethodHandle MMAP;
-    private static final MethodHandle MUNMAP;
-    private static final MethodHandle MPROTECT;
-    private static final MethodHandle MADVISE;
-    private static final MethodHandle MLOCK;
-    private static final MethodHandle MUNLOCK;
-    private static final MethodHandle GETRANDOM;
-    private static final MethodHandle GETRLIMIT;
-    private static final MethodHandle SETRLIMIT;
-    private static final MethodHandle PRCTL;
-    private static final MethodHandle SYSCONF;
-    private static final MethodHandle WRITE;
-    private static final MethodHandle READ;
-    private static final MethodHandle PIPE;
-    private static final MethodHandle CLOSE;
-    private static final MethodHandle FTRUNCATE;
-    private static final MethodHandle SYSCALL1;
-    private static final MethodHandle MEMSET;
-    private static final MethodHandle MEMSET_CRITICAL;
-    private static final MethodHandle POSIX_MEMALIGN;
-    private static final MethodHandle FREE;
-
     static {
-        Platform.current();
-        MMAP = errnoHandle("mmap", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT,
-                JAVA_LONG));
-        MUNMAP = errnoHandle("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
-        MPROTECT = errnoHandle("mprotect", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-        MADVISE = errnoHandle("madvise", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-        MLOCK = errnoHandle("mlock", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
-        MUNLOCK = errnoHandle("munlock", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
-        GETRANDOM = errnoHandle("getrandom", FunctionDescriptor.of(JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_INT));
-        GETRLIMIT = errnoHandle("getrlimit", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
-        SETRLIMIT = errnoHandle("setrlimit", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
-        // prctl and syscall are variadic in glibc: the variadic arguments must be passed as such.
-        PRCTL = errnoHandle("prctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG,
-                JAVA_LONG), Linker.Option.firstVariadicArg(1));
-        SYSCONF = errnoHandle("sysconf", FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
-        WRITE = errnoHandle("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-        READ = errnoHandle("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-        PIPE = errnoHandle("pipe", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        CLOSE = errnoHandle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-        FTRUNCATE = errnoHandle("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
-        SYSCALL1 = errnoHandle("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG),
-                Linker.Option.firstVariadicArg(1));
-        MEMSET = LINKER.downcallHandle(symbol("memset"), FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG));
-        // memset never blocks, so a critical call is safe, and it may take heap segments (arrays) directly.
-        MEMSET_CRITICAL = LINKER.downcallHandle(symbol("memset"),
-                FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG), Linker.Option.critical(true));
-        POSIX_MEMALIGN = LINKER.downcallHandle(symbol("posix_memalign"),
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
-        FREE = LINKER.downcallHandle(symbol("free"), FunctionDescriptor.ofVoid(ADDRESS));
+        Platform.current(); // fails first, naming what is missing, on a platform hardmem does not support
     }
+
+    private static final MethodHandle MMAP =
+            errnoHandle("mmap", ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG);
+    private static final MethodHandle MUNMAP = errnoHandle("munmap", JAVA_INT, ADDRESS, JAVA_LONG);
+    private static final MethodHandle MPROTECT = errnoHandle("mprotect", JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
+    private static final MethodHandle MADVISE = errnoHandle("madvise", JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
+    private static final MethodHandle MLOCK = errnoHandle("mlock", JAVA_INT, ADDRESS, JAVA_LONG);
+    private static final MethodHandle MUNLOCK = errnoHandle("munlock", JAVA_INT, ADDRESS, JAVA_LONG);
+    private static final MethodHandle GETRANDOM = errnoHandle("getrandom", JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_INT);
+    private static final MethodHandle GETRLIMIT = errnoHandle("getrlimit", JAVA_INT, JAVA_INT, ADDRESS);
+    private static final MethodHandle SETRLIMIT = errnoHandle("setrlimit", JAVA_INT, JAVA_INT, ADDRESS);
+    private static final MethodHandle SYSCONF = errnoHandle("sysconf", JAVA_LONG, JAVA_INT);
+    private static final MethodHandle WRITE = errnoHandle("write", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
+    private static final MethodHandle READ = errnoHandle("read", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
+    private static final MethodHandle PIPE = errnoHandle("pipe", JAVA_INT, ADDRESS);
+    private static final MethodHandle CLOSE = errnoHandle("close", JAVA_INT, JAVA_INT);
+    private static final MethodHandle FTRUNCATE = errnoHandle("ftruncate", JAVA_INT, JAVA_INT, JAVA_LONG);
+    // prctl and syscall are variadic in glibc: the arguments after the first must be passed as variadic ones.
+    private static final MethodHandle PRCTL = LINKER.downcallHandle(symbol("prctl"),
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+            CAPTURE_ERRNO, Linker.Option.firstVariadicArg(1));
+    private static final MethodHandle SYSCALL1 = LINKER.downcallHandle(symbol("syscall"),
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO, Linker.Option.firstVariadicArg(1));
+    // memset returns its first argument, which no caller wants: dropping it makes each call a plain statement.
+    private static final MethodHandle MEMSET = MethodHandles.dropReturn(LINKER.downcallHandle(symbol("memset"),
+            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG)));
+    // memset never blocks, so a critical call is safe, and it may take heap segments (arrays) directly.
+    private static final MethodHandle MEMSET_CRITICAL = MethodHandles.dropReturn(LINKER.downcallHandle(
+            symbol("memset"), FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG),
+            Linker.Option.critical(true)));
+    private static final MethodHandle POSIX_MEMALIGN = LINKER.downcallHandle(symbol("posix_memalign"),
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle FREE = LINKER.downcallHandle(symbol("free"), FunctionDescriptor.ofVoid(ADDRESS));
 
     private static final long MAP_FAILED = -1L;
 
+    /** Bytes zeroed per critical call: a critical call holds up safepoints, so long wipes are cut in pieces. */
+    private static final long ZERO_CHUNK = 1L << 20;
+
     private Libc() {
+    }
+
+    // ---------------------------------------------------------------- call helpers
+
+    /**
+     * One downcall through a handle made with {@link #CAPTURE_ERRNO}, which leaves {@code errno} in {@code state}.
+     * Its result, whatever its C type ({@code int}, {@code ssize_t}, a pointer), comes back widened to a long.
+     */
+    @FunctionalInterface
+    private interface Call {
+        long invoke(MemorySegment state) throws Throwable;
+    }
+
+    /**
+     * One downcall that reports no {@code errno} and returns nothing. Write it as a block: in an expression lambda
+     * {@code invokeExact} is typed to return {@code Object}, which the handle does not, and the call would throw
+     * {@link java.lang.invoke.WrongMethodTypeException}.
+     */
+    @FunctionalInterface
+    private interface PlainCall {
+        void invoke() throws Throwable;
+    }
+
+    /**
+     * {@return what {@code call} returned} If {@code failed} says that result is a failure, throws a
+     * {@link SystemCallException} with {@code name}, the text of {@code args} (built only then) and {@code errno}.
+     */
+    private static long checked(String name, LongPredicate failed, Supplier<String> args, Call call) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            long r = call.invoke(state);
+            if (failed.test(r)) {
+                throw failure(name, args.get(), errno(state));
+            }
+            return r;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Calls a function that returns 0 on success, anything else (-1) with {@code errno} on failure. */
+    private static void callZero(String name, Supplier<String> args, Call call) {
+        checked(name, r -> r != 0, args, call);
+    }
+
+    /** {@return the count or descriptor a function returned} A negative result (-1) is a failure. */
+    private static long callLong(String name, Supplier<String> args, Call call) {
+        return checked(name, r -> r < 0, args, call);
+    }
+
+    /** {@return the {@code length} bytes at the address a function returned} {@code MAP_FAILED} is a failure. */
+    private static MemorySegment callAddress(String name, long length, Supplier<String> args, Call call) {
+        return MemorySegment.ofAddress(checked(name, r -> r == MAP_FAILED, args, call)).reinterpret(length);
+    }
+
+    /** {@return what {@code call} returned, or {@code -errno} in place of a negative result} */
+    private static long callOrErrno(Call call) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            long r = call.invoke(state);
+            return r < 0 ? -errno(state) : r;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Calls a function that cannot fail. */
+    private static void callPlain(PlainCall call) {
+        try {
+            call.invoke();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     private static MemorySegment symbol(String name) {
@@ -102,11 +165,9 @@ public final class Libc {
                 "the C library of this system has no '" + name + "', which hardmem needs"));
     }
 
-    private static MethodHandle errnoHandle(String name, FunctionDescriptor fd, Linker.Option... extra) {
-        Linker.Option[] options = new Linker.Option[extra.length + 1];
-        options[0] = CAPTURE_ERRNO;
-        System.arraycopy(extra, 0, options, 1, extra.length);
-        return LINKER.downcallHandle(symbol(name), fd, options);
+    /** {@return a handle on {@code name}, which returns {@code result} and leaves its {@code errno} in a call state} */
+    private static MethodHandle errnoHandle(String name, MemoryLayout result, MemoryLayout... args) {
+        return LINKER.downcallHandle(symbol(name), FunctionDescriptor.of(result, args), CAPTURE_ERRNO);
     }
 
     private static int errno(MemorySegment state) {
@@ -133,6 +194,12 @@ public final class Libc {
         }
     }
 
+    /** Calls an {@code int f(void*, size_t)} handle on {@code region}. */
+    private static void callRegion(String name, MethodHandle h, MemorySegment region) {
+        requirePageRange(name, region);
+        callZero(name, () -> "len=" + region.byteSize(), s -> (int) h.invokeExact(s, region, region.byteSize()));
+    }
+
     // ---------------------------------------------------------------- memory mappings
 
     /**
@@ -150,80 +217,38 @@ public final class Libc {
         if (length <= 0) {
             throw new IllegalArgumentException("mmap: length must be positive, was " + length);
         }
-        Faults.check("mmap", "len=" + length);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
-            MemorySegment p = (MemorySegment) MMAP.invokeExact(state, hint, length, prot, flags, fd, offset);
-            if (p.address() == MAP_FAILED) {
-                throw failure("mmap", "len=" + length + ", prot=" + prot + ", flags=0x" + Integer.toHexString(flags)
-                        + ", fd=" + fd, errno(state));
-            }
-            return p.reinterpret(length);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return callAddress("mmap", length,
+                () -> "len=" + length + ", prot=" + prot + ", flags=0x" + Integer.toHexString(flags) + ", fd=" + fd,
+                s -> ((MemorySegment) MMAP.invokeExact(s, hint, length, prot, flags, fd, offset)).address());
     }
 
     /** Unmaps {@code region}. */
     public static void munmap(MemorySegment region) {
-        requirePageRange("munmap", region);
-        checked("munmap", MUNMAP, region);
+        callRegion("munmap", MUNMAP, region);
     }
 
     /** Sets the protection of {@code region} to {@code prot}. */
     public static void mprotect(MemorySegment region, int prot) {
         requirePageRange("mprotect", region);
-        Faults.check("mprotect", "len=" + region.byteSize() + ", prot=" + prot);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
-            int r = (int) MPROTECT.invokeExact(state, region, region.byteSize(), prot);
-            if (r != 0) {
-                throw failure("mprotect", "len=" + region.byteSize() + ", prot=" + prot, errno(state));
-            }
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        callZero("mprotect", () -> "len=" + region.byteSize() + ", prot=" + prot,
+                s -> (int) MPROTECT.invokeExact(s, region, region.byteSize(), prot));
     }
 
     /** Gives the kernel {@code advice} ({@code MADV_*}) about {@code region}. */
     public static void madvise(MemorySegment region, int advice) {
         requirePageRange("madvise", region);
-        Faults.check("madvise", "len=" + region.byteSize() + ", advice=" + advice);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
-            int r = (int) MADVISE.invokeExact(state, region, region.byteSize(), advice);
-            if (r != 0) {
-                throw failure("madvise", "len=" + region.byteSize() + ", advice=" + advice, errno(state));
-            }
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        callZero("madvise", () -> "len=" + region.byteSize() + ", advice=" + advice,
+                s -> (int) MADVISE.invokeExact(s, region, region.byteSize(), advice));
     }
 
     /** Locks {@code region} into RAM. */
     public static void mlock(MemorySegment region) {
-        requirePageRange("mlock", region);
-        Faults.check("mlock", "len=" + region.byteSize());
-        checked("mlock", MLOCK, region);
+        callRegion("mlock", MLOCK, region);
     }
 
     /** Unlocks {@code region}. */
     public static void munlock(MemorySegment region) {
-        requirePageRange("munlock", region);
-        checked("munlock", MUNLOCK, region);
-    }
-
-    /** Calls an {@code int f(void*, size_t)} handle on {@code region}. */
-    private static void checked(String call, MethodHandle h, MemorySegment region) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
-            int r = (int) h.invokeExact(state, region, region.byteSize());
-            if (r != 0) {
-                throw failure(call, "len=" + region.byteSize(), errno(state));
-            }
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        callRegion("munlock", MUNLOCK, region);
     }
 
     // ---------------------------------------------------------------- randomness
@@ -234,23 +259,16 @@ public final class Libc {
      */
     public static void getrandom(MemorySegment destination) {
         long done = 0;
-        long size = destination.byteSize();
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
-            while (done < size) {
-                MemorySegment rest = destination.asSlice(done);
-                long n = (long) GETRANDOM.invokeExact(state, rest, rest.byteSize(), 0);
-                if (n < 0) {
-                    int e = errno(state);
-                    if (e == Errno.EINTR) {
-                        continue;
-                    }
-                    throw failure("getrandom", "len=" + rest.byteSize(), e);
-                }
-                done += n;
+        while (done < destination.byteSize()) {
+            MemorySegment rest = destination.asSlice(done);
+            long n = callOrErrno(s -> (long) GETRANDOM.invokeExact(s, rest, rest.byteSize(), 0));
+            if (n == -Errno.EINTR) {
+                continue; // a signal came before any byte was copied
             }
-        } catch (Throwable t) {
-            throw rethrow(t);
+            if (n < 0) {
+                throw failure("getrandom", "len=" + rest.byteSize(), (int) -n);
+            }
+            done += n; // large requests may be cut short
         }
     }
 
@@ -259,128 +277,61 @@ public final class Libc {
     /** {@return {@code {soft, hard}} for {@code resource}; {@link Platform#RLIM_INFINITY} (-1) means unlimited} */
     public static long[] getrlimit(int resource) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
             MemorySegment limit = arena.allocate(JAVA_LONG, 2);
-            int r = (int) GETRLIMIT.invokeExact(state, resource, limit);
-            if (r != 0) {
-                throw failure("getrlimit", "resource=" + resource, errno(state));
-            }
+            callZero("getrlimit", () -> "resource=" + resource, s -> (int) GETRLIMIT.invokeExact(s, resource, limit));
             return new long[] {limit.getAtIndex(JAVA_LONG, 0), limit.getAtIndex(JAVA_LONG, 1)};
-        } catch (Throwable t) {
-            throw rethrow(t);
         }
     }
 
     /** Sets {@code resource} to {@code soft}/{@code hard}. */
     public static void setrlimit(int resource, long soft, long hard) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
-            MemorySegment limit = arena.allocate(JAVA_LONG, 2);
-            limit.setAtIndex(JAVA_LONG, 0, soft);
-            limit.setAtIndex(JAVA_LONG, 1, hard);
-            int r = (int) SETRLIMIT.invokeExact(state, resource, limit);
-            if (r != 0) {
-                throw failure("setrlimit", "resource=" + resource, errno(state));
-            }
-        } catch (Throwable t) {
-            throw rethrow(t);
+            MemorySegment limit = arena.allocateFrom(JAVA_LONG, soft, hard);
+            callZero("setrlimit", () -> "resource=" + resource, s -> (int) SETRLIMIT.invokeExact(s, resource, limit));
         }
     }
 
     /** {@return the result of {@code prctl(option, arg2, 0, 0, 0)}} */
     public static int prctl(int option, long arg2) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
-            int r = (int) PRCTL.invokeExact(state, option, arg2, 0L, 0L, 0L);
-            if (r < 0) {
-                throw failure("prctl", "option=" + option, errno(state));
-            }
-            return r;
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) callLong("prctl", () -> "option=" + option,
+                s -> (int) PRCTL.invokeExact(s, option, arg2, 0L, 0L, 0L));
     }
 
     /** {@return {@code sysconf(name)}} */
     public static long sysconf(int name) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
-            long r = (long) SYSCONF.invokeExact(state, name);
-            if (r < 0) {
-                throw failure("sysconf", "name=" + name, errno(state));
-            }
-            return r;
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return callLong("sysconf", () -> "name=" + name, s -> (long) SYSCONF.invokeExact(s, name));
     }
 
     // ---------------------------------------------------------------- file descriptors
 
     /** {@return {@code write(fd, source, source.byteSize())}: bytes written, or {@code -errno} on failure} */
     public static long writeOrErrno(int fd, MemorySegment source) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
-            long n = (long) WRITE.invokeExact(state, fd, source, source.byteSize());
-            return n < 0 ? -errno(state) : n;
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return callOrErrno(s -> (long) WRITE.invokeExact(s, fd, source, source.byteSize()));
     }
 
     /** {@return {@code read(fd, destination, destination.byteSize())}: bytes read; throws on failure} */
     public static long read(int fd, MemorySegment destination) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
-            long n = (long) READ.invokeExact(state, fd, destination, destination.byteSize());
-            if (n < 0) {
-                throw failure("read", "fd=" + fd + ", len=" + destination.byteSize(), errno(state));
-            }
-            return n;
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return callLong("read", () -> "fd=" + fd + ", len=" + destination.byteSize(),
+                s -> (long) READ.invokeExact(s, fd, destination, destination.byteSize()));
     }
 
     /** {@return a new pipe as {@code {readFd, writeFd}}} */
     public static int[] pipe() {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
             MemorySegment fds = arena.allocate(JAVA_INT, 2);
-            int r = (int) PIPE.invokeExact(state, fds);
-            if (r != 0) {
-                throw failure("pipe", "", errno(state));
-            }
+            callZero("pipe", () -> "", s -> (int) PIPE.invokeExact(s, fds));
             return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
-        } catch (Throwable t) {
-            throw rethrow(t);
         }
     }
 
     /** Closes {@code fd}. */
     public static void close(int fd) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
-            int r = (int) CLOSE.invokeExact(state, fd);
-            if (r != 0) {
-                throw failure("close", "fd=" + fd, errno(state));
-            }
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        callZero("close", () -> "fd=" + fd, s -> (int) CLOSE.invokeExact(s, fd));
     }
 
     /** Sets the size of the file behind {@code fd} to {@code length}. */
     public static void ftruncate(int fd, long length) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
-            int r = (int) FTRUNCATE.invokeExact(state, fd, length);
-            if (r != 0) {
-                throw failure("ftruncate", "fd=" + fd + ", len=" + length, errno(state));
-            }
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        callZero("ftruncate", () -> "fd=" + fd + ", len=" + length, s -> (int) FTRUNCATE.invokeExact(s, fd, length));
     }
 
     /**
@@ -390,17 +341,9 @@ public final class Libc {
      *                             6.5 it needs {@code secretmem.enable=1} on the kernel command line)
      */
     public static int memfdSecret(int flags) {
-        Faults.check("memfd_secret", "flags=" + flags);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
-            long r = (long) SYSCALL1.invokeExact(state, Platform.current().sysMemfdSecret(), (long) flags);
-            if (r < 0) {
-                throw failure("memfd_secret", "flags=" + flags, errno(state));
-            }
-            return (int) r;
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        long sys = Platform.current().sysMemfdSecret();
+        return (int) callLong("memfd_secret", () -> "flags=" + flags,
+                s -> (long) SYSCALL1.invokeExact(s, sys, (long) flags));
     }
 
     // ---------------------------------------------------------------- raw memory
@@ -411,12 +354,9 @@ public final class Libc {
      * baseline for wiping.
      */
     public static void memset(MemorySegment region, int value, long length) {
-        try {
-            MemorySegment ignored = (MemorySegment) MEMSET.invokeExact(region, value, length);
-            assert ignored != null;
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        callPlain(() -> {
+            MEMSET.invokeExact(region, value, length);
+        });
     }
 
     /**
@@ -439,15 +379,10 @@ public final class Libc {
 
     /** Frees memory from {@link #posixMemalign}. */
     public static void free(MemorySegment memory) {
-        try {
+        callPlain(() -> {
             FREE.invokeExact(memory);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        });
     }
-
-    /** Bytes zeroed per critical call: a critical call holds up safepoints, so long wipes are cut in pieces. */
-    private static final long ZERO_CHUNK = 1L << 20;
 
     /**
      * Sets every byte of {@code segment} (native or heap) to zero with the C library's {@code memset}, the
@@ -458,8 +393,7 @@ public final class Libc {
             long size = segment.byteSize();
             for (long done = 0; done < size; done += ZERO_CHUNK) {
                 long n = Math.min(ZERO_CHUNK, size - done);
-                MemorySegment ignored = (MemorySegment) MEMSET_CRITICAL.invokeExact(segment.asSlice(done, n), 0, n);
-                assert ignored != null;
+                MEMSET_CRITICAL.invokeExact(segment.asSlice(done, n), 0, n);
             }
         } catch (Throwable t) {
             throw rethrow(t);
