@@ -1,11 +1,10 @@
 package dev.hardmem;
 
-import dev.hardmem.internal.alloc.Allocators;
 import dev.hardmem.guarded.GuardedAllocator;
-import dev.hardmem.internal.alloc.Block;
-import dev.hardmem.internal.alloc.GuardedBridge;
+import dev.hardmem.internal.alloc.GuardedAccess;
 import dev.hardmem.internal.alloc.Leaks;
 import dev.hardmem.internal.alloc.SecretAllocator;
+import dev.hardmem.internal.alloc.region.Block;
 import dev.hardmem.internal.os.Libc;
 import dev.hardmem.internal.os.Memory;
 
@@ -81,6 +80,7 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
         if (capacity <= 0) {
             throw new IllegalArgumentException("a secret must hold at least 1 byte, asked for " + capacity);
         }
+        SecretAllocator.checkSizeAndAlignment(capacity, 1);
         this.size = size;
         Block block = allocator.allocateForSecret(capacity, 1);
         this.state = new State(allocator, block, Leaks.site("Secret"));
@@ -108,7 +108,7 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
                 // The allocator may keep a secret's pages inaccessible outside enter/exit.
                 block.enter(true);
                 try {
-                    Wipe.segment(block.raw());
+                    block.wipe();
                 } finally {
                     block.exit(true);
                 }
@@ -152,7 +152,7 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
     public static <K extends SecretKind> Secret<K> withContents(Class<K> kind, long size,
                                                                Consumer<? super MemorySegment> writer) {
         Objects.requireNonNull(writer, "writer");
-        Secret<K> s = new Secret<>(kind, size, size, Allocators.defaultAllocator());
+        Secret<K> s = new Secret<>(kind, size, size, GuardedAccess.defaultHeap());
         s.fillOrDestroy(writer);
         return s;
     }
@@ -196,7 +196,7 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
                                                                Consumer<? super MemorySegment> writer) {
         Objects.requireNonNull(allocator, "allocator");
         Objects.requireNonNull(writer, "writer");
-        Secret<K> s = new Secret<>(kind, size, size, GuardedBridge.allocatorOf(allocator));
+        Secret<K> s = new Secret<>(kind, size, size, GuardedAccess.heapOf(allocator));
         s.fillOrDestroy(writer);
         return s;
     }
@@ -324,13 +324,13 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
         if (capacity <= 0) {
             throw new IllegalArgumentException("capacity must be at least 1, was " + capacity);
         }
-        SecretAllocator allocator = Allocators.defaultAllocator();
+        SecretAllocator allocator = GuardedAccess.defaultHeap();
         Block block = allocator.allocateForSecret(capacity, 1);
         long n;
         boolean kept = false;
         block.enter(true);
         try (Arena scope = Arena.ofConfined()) {
-            n = reader.read(Memory.viewFor(block.raw(), scope));
+            n = reader.read(block.view(scope));
             if (n == 0) {
                 throw new IllegalArgumentException("the source was empty: a secret must hold at least 1 byte");
             }
@@ -338,7 +338,7 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
         } finally {
             // Whatever went wrong (over capacity, an IOException, an Error), nothing read is kept.
             if (!kept) {
-                Wipe.segment(block.raw());
+                block.wipe();
             }
             block.exit(true);
             if (!kept) {

@@ -1,12 +1,12 @@
 package dev.hardmem;
 
 import dev.hardmem.guarded.GuardedAllocator;
-import dev.hardmem.internal.alloc.Allocators;
-import dev.hardmem.internal.alloc.Block;
-import dev.hardmem.internal.alloc.GuardedBridge;
+import dev.hardmem.internal.alloc.GuardedAccess;
 import dev.hardmem.internal.alloc.Leaks;
 import dev.hardmem.internal.alloc.SecretAllocator;
 import dev.hardmem.internal.alloc.UnguardedAllocator;
+import dev.hardmem.internal.alloc.region.Block;
+import dev.hardmem.internal.alloc.region.FreeListener;
 import dev.hardmem.internal.os.Memory;
 
 import java.lang.foreign.Arena;
@@ -61,17 +61,20 @@ public final class SecretArena implements Arena {
     private final Arena lifetime;
     private final Thread owner;
     private final Blocks blocks;
+    /** Where the memory comes from when it is the lifetime's own (confined unguarded arenas); else {@code null}. */
+    private final LifetimeAllocator ownMemory;
     private final Cleaner.Cleanable cleanable;
 
     private SecretArena(boolean shared, SecretAllocator allocator) {
         this.lifetime = shared ? Arena.ofShared() : Arena.ofConfined();
         this.owner = shared ? null : Thread.currentThread();
-        if (allocator == UnguardedAllocator.INSTANCE && !shared) {
-            // Confined and unguarded: the memory comes from the lifetime arena itself (the JDK's zeroed malloc),
-            // and close() wipes it before it closes that arena. Only the owner thread can touch the segments, so
-            // wiping before the scope ends is as safe as after, and it saves a malloc/free downcall pair per
-            // segment.
-            allocator = LifetimeAllocator.INSTANCE;
+        // Confined and unguarded: the memory comes from the lifetime arena itself (the JDK's zeroed malloc), and
+        // close() wipes it before it closes that arena. Only the owner thread can touch the segments, so wiping
+        // before the scope ends is as safe as after, and it saves a malloc/free downcall pair per segment.
+        this.ownMemory = allocator instanceof UnguardedAllocator u && !shared ? LifetimeAllocator.of(u.listener())
+                : null;
+        if (ownMemory != null) {
+            allocator = ownMemory;
         }
         String what = "SecretArena." + (shared ? "ofShared" : "ofConfined") + " (" + allocator.name() + ")";
         this.blocks = new Blocks(allocator, what, Leaks.site(what));
@@ -84,14 +87,14 @@ public final class SecretArena implements Arena {
      * {@return a new arena owned by the current thread, backed by the default allocator}
      */
     public static SecretArena ofConfined() {
-        return new SecretArena(false, Allocators.defaultAllocator());
+        return new SecretArena(false, GuardedAccess.defaultHeap());
     }
 
     /**
      * {@return a new arena that any thread may use and close, backed by the default allocator}
      */
     public static SecretArena ofShared() {
-        return new SecretArena(true, Allocators.defaultAllocator());
+        return new SecretArena(true, GuardedAccess.defaultHeap());
     }
 
     /**
@@ -118,7 +121,7 @@ public final class SecretArena implements Arena {
      * @throws IllegalStateException if {@code allocator} is closed
      */
     public static SecretArena ofConfined(GuardedAllocator allocator) {
-        return new SecretArena(false, GuardedBridge.allocatorOf(Objects.requireNonNull(allocator, "allocator")));
+        return new SecretArena(false, GuardedAccess.heapOf(Objects.requireNonNull(allocator, "allocator")));
     }
 
     /**
@@ -128,7 +131,7 @@ public final class SecretArena implements Arena {
      * @throws IllegalStateException if {@code allocator} is closed
      */
     public static SecretArena ofShared(GuardedAllocator allocator) {
-        return new SecretArena(true, GuardedBridge.allocatorOf(Objects.requireNonNull(allocator, "allocator")));
+        return new SecretArena(true, GuardedAccess.heapOf(Objects.requireNonNull(allocator, "allocator")));
     }
 
     /**
@@ -151,9 +154,9 @@ public final class SecretArena implements Arena {
             if (blocks.closed) {
                 throw alreadyClosed();
             }
-            if (blocks.allocator == LifetimeAllocator.INSTANCE) {
+            if (ownMemory != null) {
                 MemorySegment s = lifetime.allocate(byteSize, byteAlignment); // zeroed by the JDK
-                blocks.add(new LifetimeAllocator.View(Memory.rawView(s)));
+                blocks.add(ownMemory.new View(s.address(), byteSize));
                 return s;
             }
             Block b = blocks.allocator.allocate(byteSize, byteAlignment);
@@ -178,7 +181,7 @@ public final class SecretArena implements Arena {
     @Override
     public void close() {
         checkThread();
-        if (blocks.allocator instanceof LifetimeAllocator) {
+        if (ownMemory != null) {
             if (blocks.closed) {
                 throw alreadyClosed();
             }
@@ -226,28 +229,51 @@ public final class SecretArena implements Arena {
     }
 
     /**
-     * Memory from the lifetime arena itself, for confined unguarded arenas. Blocks are raw views of its segments;
-     * freeing one only reports it to the test observer: the arena frees them all when it closes. A leaked arena's
-     * memory is never freed by the JDK (a confined arena is freed only by close), so the cleaner still finds it
-     * allocated when it wipes it.
+     * Memory from the lifetime arena itself, for confined unguarded arenas. Blocks are views of its segments;
+     * freeing one only shows it to the listener: the arena frees them all when it closes. A leaked arena's memory is
+     * never freed by the JDK (a confined arena is freed only by close), so the cleaner still finds it allocated when
+     * it wipes it. It must not refer to the arena: it is reachable from the cleanup action, which must not keep the
+     * lifetime (and so the scope it watches) reachable, or a leaked arena would never be cleaned.
      */
     private static final class LifetimeAllocator implements SecretAllocator {
-        // Stateless on purpose: it is reachable from the cleanup action, which must not keep the lifetime (and so
-        // the scope it watches) reachable, or a leaked arena would never be cleaned.
-        static final LifetimeAllocator INSTANCE = new LifetimeAllocator();
+        private static final LifetimeAllocator SHARED = new LifetimeAllocator(FreeListener.DEFAULT);
 
-        private record View(MemorySegment raw) implements Block {
+        private final FreeListener listener;
+
+        private LifetimeAllocator(FreeListener listener) {
+            this.listener = listener;
+        }
+
+        static LifetimeAllocator of(FreeListener listener) {
+            return listener == FreeListener.DEFAULT ? SHARED : new LifetimeAllocator(listener);
+        }
+
+        /** A segment of the lifetime arena. */
+        private final class View extends Block {
+            View(long address, long size) {
+                super(address, size);
+            }
+
+            @Override
+            public LifetimeAllocator owner() {
+                return LifetimeAllocator.this;
+            }
+
+            @Override
+            public void free() {
+                listener.freeing(raw());
+            }
         }
 
         /** Not used: {@link SecretArena#allocate} takes the memory from its lifetime directly. */
         @Override
         public Block allocate(long size, long alignment) {
-            throw new UnsupportedOperationException();
+            throw new AssertionError("a confined unguarded arena allocates from its lifetime");
         }
 
         @Override
         public void free(Block block) {
-            SecretAllocator.beforeFree(block.raw());
+            block.free();
         }
 
         @Override
@@ -296,7 +322,7 @@ public final class SecretArena implements Arena {
             Throwable first = null;
             for (int i = 0; i < n; i++) {
                 try {
-                    Wipe.segment(all[i].raw());
+                    all[i].wipe();
                 } catch (RuntimeException | Error e) {
                     first = first == null ? e : first;
                 }

@@ -1,6 +1,7 @@
 package dev.hardmem;
 
-import dev.hardmem.internal.alloc.SecretAllocator;
+import dev.hardmem.internal.alloc.region.FreeListener;
+import dev.hardmem.internal.alloc.region.FreeListeners;
 import dev.hardmem.testing.FreeWatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -28,7 +29,7 @@ abstract class SecretArenaContract {
 
     @AfterEach
     void stopWatching() {
-        SecretAllocator.observeFrees(null);
+        FreeListeners.observe(FreeListener.NONE);
     }
 
     private static void fillWith(MemorySegment s, byte v) {
@@ -111,7 +112,7 @@ abstract class SecretArenaContract {
     void oneFailedFreeDoesNotStopTheOthersAndTheFirstFailureIsThrown() {
         AtomicInteger seen = new AtomicInteger();
         AtomicInteger dirty = new AtomicInteger();
-        SecretAllocator.observeFrees(raw -> {
+        FreeListeners.observe(raw -> {
             if (!FreeWatch.isZero(raw)) {
                 dirty.incrementAndGet();
             }

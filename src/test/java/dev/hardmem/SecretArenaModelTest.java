@@ -1,6 +1,7 @@
 package dev.hardmem;
 
-import dev.hardmem.internal.alloc.SecretAllocator;
+import dev.hardmem.internal.alloc.region.FreeListener;
+import dev.hardmem.internal.alloc.region.FreeListeners;
 import dev.hardmem.testing.FreeLog;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -46,7 +47,7 @@ class SecretArenaModelTest {
 
     @AfterEach
     void stopWatching() {
-        SecretAllocator.observeFrees(null);
+        FreeListeners.observe(FreeListener.NONE);
     }
 
     // ---------------------------------------------------------------- operations

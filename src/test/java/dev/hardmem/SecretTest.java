@@ -2,7 +2,8 @@ package dev.hardmem;
 
 import dev.hardmem.SecretKind.Key;
 import dev.hardmem.SecretKind.Password;
-import dev.hardmem.internal.alloc.SecretAllocator;
+import dev.hardmem.internal.alloc.region.FreeListener;
+import dev.hardmem.internal.alloc.region.FreeListeners;
 import dev.hardmem.testing.FreeLog;
 import dev.hardmem.testing.FreeWatch;
 import org.junit.jupiter.api.AfterEach;
@@ -51,7 +52,7 @@ class SecretTest {
 
     @AfterEach
     void stopWatching() {
-        SecretAllocator.observeFrees(null);
+        FreeListeners.observe(FreeListener.NONE);
     }
 
     private static byte[] bytesOf(Secret<?> s) {

@@ -1,6 +1,7 @@
 package dev.hardmem;
 
-import dev.hardmem.internal.alloc.SecretAllocator;
+import dev.hardmem.internal.alloc.region.FreeListener;
+import dev.hardmem.internal.alloc.region.FreeListeners;
 import dev.hardmem.testing.FreeLog;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -35,7 +36,7 @@ class SharedArenaStressTest {
 
     @AfterEach
     void stopWatching() {
-        SecretAllocator.observeFrees(null);
+        FreeListeners.observe(FreeListener.NONE);
     }
 
     /** A segment a worker allocated and the byte it filled it with. */

@@ -1,8 +1,8 @@
 package dev.hardmem.guarded;
 
-import dev.hardmem.internal.alloc.Block;
+import dev.hardmem.internal.alloc.GuardedHeap;
 import dev.hardmem.internal.alloc.Leaks;
-import dev.hardmem.internal.alloc.SecretAllocator;
+import dev.hardmem.internal.alloc.region.GuardedBlock;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -20,16 +20,14 @@ import java.lang.foreign.MemorySegment;
  */
 public final class Allocation implements AutoCloseable {
     final GuardedAllocator owner;
-    final Block block;
-    final Tier tier;
+    final GuardedBlock block;
     private final Arena lifetime;
     private final MemorySegment segment;
     private final Release release;
 
-    Allocation(GuardedAllocator owner, SecretAllocator heap, Block block, Tier tier) {
+    Allocation(GuardedAllocator owner, GuardedHeap heap, GuardedBlock block) {
         this.owner = owner;
         this.block = block;
-        this.tier = tier;
         this.lifetime = Arena.ofConfined();
         this.segment = block.view(lifetime);
         // Watches the scope, as SecretArena's cleaner does: the segment keeps it reachable, so a leaked allocation
@@ -41,12 +39,12 @@ public final class Allocation implements AutoCloseable {
 
     /** Wipes, then frees; from free() or, for an allocation never freed, from the leak watcher. */
     private static final class Release extends Leaks.Watch {
-        final SecretAllocator heap;
-        final Block block;
+        final GuardedHeap heap;
+        final GuardedBlock block;
         final Throwable site;
         boolean explicit;
 
-        Release(Object scope, SecretAllocator heap, Block block, Throwable site) {
+        Release(Object scope, GuardedHeap heap, GuardedBlock block, Throwable site) {
             super(scope);
             this.heap = heap;
             this.block = block;
@@ -71,7 +69,7 @@ public final class Allocation implements AutoCloseable {
 
     /** {@return the tier it came from} */
     public Tier tier() {
-        return tier;
+        return block.tier();
     }
 
     /**
@@ -110,6 +108,7 @@ public final class Allocation implements AutoCloseable {
     /** {@return a description without contents or addresses} */
     @Override
     public String toString() {
-        return "Allocation[" + block.raw().byteSize() + " bytes, " + tier + (lifetime.scope().isAlive() ? "" : ", freed") + "]";
+        return "Allocation[" + block.size() + " bytes, " + block.tier() + (lifetime.scope().isAlive() ? "" : ", freed")
+                + "]";
     }
 }

@@ -1,8 +1,10 @@
 package dev.hardmem.guarded;
 
-import dev.hardmem.internal.alloc.Block;
-import dev.hardmem.internal.alloc.GuardedBridge;
+import dev.hardmem.internal.alloc.GuardedAccess;
+import dev.hardmem.internal.alloc.GuardedHeap;
 import dev.hardmem.internal.alloc.SecretAllocator;
+import dev.hardmem.internal.alloc.region.FreeListener;
+import dev.hardmem.internal.os.Os;
 import dev.hardmem.internal.os.Platform;
 
 import java.util.Objects;
@@ -43,24 +45,22 @@ import java.util.Objects;
  */
 public final class GuardedAllocator {
     static {
-        GuardedBridge.install(a -> {
+        GuardedAccess.set(a -> {
             a.heap.checkOpen(); // an arena or secret over a closed allocator fails at once, not at first use
             return a.heap;
         });
     }
 
     private static final class Default {
-        static final GuardedAllocator INSTANCE = new GuardedAllocator(GuardPolicy.defaults(), true);
+        static final GuardedAllocator INSTANCE = new GuardedAllocator(new GuardedHeap(GuardPolicy.defaults(),
+                "the default guarded allocator", false, Os.LINUX, FreeListener.DEFAULT));
     }
 
     private final GuardedHeap heap;
-    private final boolean isDefault;
 
-    private GuardedAllocator(GuardPolicy policy, boolean isDefault) {
-        Platform.current();
-        this.isDefault = isDefault;
-        this.heap = new GuardedHeap(policy, isDefault ? "the default guarded allocator" : "a guarded allocator",
-                !isDefault);
+    /** The public face of {@code heap}; tests make engines with their own system calls and free listener. */
+    GuardedAllocator(GuardedHeap heap) {
+        this.heap = heap;
     }
 
     /** {@return the default allocator, with {@link GuardPolicy#defaults()}} It cannot be closed. */
@@ -76,7 +76,10 @@ public final class GuardedAllocator {
      *                                       this is not Linux on x86_64/aarch64
      */
     public static GuardedAllocator create(GuardPolicy policy) {
-        return new GuardedAllocator(Objects.requireNonNull(policy, "policy"), false);
+        Objects.requireNonNull(policy, "policy");
+        Platform.current();
+        return new GuardedAllocator(new GuardedHeap(policy, "a guarded allocator", true, Os.LINUX,
+                FreeListener.DEFAULT));
     }
 
     /** {@return the policy} */
@@ -106,8 +109,8 @@ public final class GuardedAllocator {
      *                                  to the page size
      */
     public Allocation allocate(long size, long alignment) {
-        Block b = heap.allocate(size, alignment, null, false);
-        return new Allocation(this, heap, b, b instanceof SlabTier.SlabBlock ? Tier.SLAB : Tier.ISOLATED);
+        SecretAllocator.checkSizeAndAlignment(size, alignment);
+        return new Allocation(this, heap, heap.allocate(size, alignment, null, false));
     }
 
     /**
@@ -121,7 +124,8 @@ public final class GuardedAllocator {
      */
     public Allocation allocate(long size, long alignment, Tier tier) {
         Objects.requireNonNull(tier, "tier");
-        return new Allocation(this, heap, heap.allocate(size, alignment, tier, false), tier);
+        SecretAllocator.checkSizeAndAlignment(size, alignment);
+        return new Allocation(this, heap, heap.allocate(size, alignment, tier, false));
     }
 
     /**
@@ -173,14 +177,11 @@ public final class GuardedAllocator {
      * @throws UnsupportedOperationException for {@link #shared()}
      */
     public void close() {
-        if (isDefault) {
-            throw new UnsupportedOperationException("the shared default allocator cannot be closed");
-        }
         heap.close();
     }
 
-    /** Internal: the engine, for tests in this package. */
-    SecretAllocator heap() {
+    /** {@return the engine, for tests in this package} */
+    GuardedHeap heap() {
         return heap;
     }
 

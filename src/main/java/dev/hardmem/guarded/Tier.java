@@ -3,7 +3,7 @@ package dev.hardmem.guarded;
 /** The two ways the guarded allocator lays out secrets. See {@code docs/guarded-allocator.md} for the diagrams. */
 public enum Tier {
     /**
-     * Small secrets (up to {@value Layout#MAX_SLAB_CLASS} bytes, alignment up to {@value Layout#SLAB_ALIGNMENT})
+     * Small secrets (up to 4096 bytes, alignment up to 16)
      * packed into slabs by size class: guard pages around every slab, a random per-slab canary after every slot,
      * zero on free and a zero check on allocation, delayed and randomised reuse. Dense: a million live 32-byte
      * secrets fit in one process.

@@ -1,5 +1,6 @@
 package dev.hardmem.guarded;
 
+import dev.hardmem.internal.alloc.region.Layout;
 import dev.hardmem.testing.FreeWatch;
 import org.junit.jupiter.api.Test;
 

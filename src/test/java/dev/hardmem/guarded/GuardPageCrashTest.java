@@ -1,5 +1,7 @@
 package dev.hardmem.guarded;
 
+import dev.hardmem.internal.alloc.region.Layout;
+import dev.hardmem.internal.alloc.slab.SlabProbe;
 import dev.hardmem.internal.os.Libc;
 import dev.hardmem.internal.os.Memory;
 import dev.hardmem.testing.ChildJvm;
@@ -30,9 +32,9 @@ class GuardPageCrashTest {
                 case "first-byte" -> x.segment().address();
                 case "before-run" -> x.segment().address() + size - Layout.isolatedPages(size, 1) * Memory.pageSize()
                         - 1;
-                case "before-slab" -> ((SlabTier.SlabBlock) x.block).slab.data.address() - 1;
+                case "before-slab" -> SlabProbe.slabData(x.block).address() - 1;
                 case "after-slab" -> {
-                    var data = ((SlabTier.SlabBlock) x.block).slab.data;
+                    var data = SlabProbe.slabData(x.block);
                     yield data.address() + data.byteSize();
                 }
                 default -> throw new IllegalArgumentException(args[0]);

@@ -1,8 +1,12 @@
 package dev.hardmem.guarded;
 
+import dev.hardmem.internal.alloc.region.Layout;
+import dev.hardmem.internal.alloc.region.Block;
+import dev.hardmem.internal.alloc.GuardedHeap;
+import dev.hardmem.internal.alloc.slab.SlabProbe;
+import dev.hardmem.internal.alloc.isolated.IsolatedProbe;
 import dev.hardmem.MemoryCorruptionError;
 import dev.hardmem.SecretArena;
-import dev.hardmem.internal.alloc.Block;
 import dev.hardmem.internal.os.Errno;
 import dev.hardmem.internal.os.GuardProbe;
 import dev.hardmem.internal.os.Memory;
@@ -74,8 +78,7 @@ class GuardedAllocatorTest {
         GuardedAllocator a = fresh();
         for (int classSize : Layout.CLASSES) {
             try (Allocation x = a.allocate(classSize, 1, Tier.SLAB)) {
-                Block b = ((SlabTier.SlabBlock) x.block);
-                MemorySegment data = ((SlabTier.SlabBlock) b).slab.data;
+                MemorySegment data = SlabProbe.slabData(x.block);
                 assertEquals(0, GuardProbe.probe(data.address()));
                 assertEquals(Errno.EFAULT, GuardProbe.probe(data.address() - 1), "guard before slab " + classSize);
                 assertEquals(0, GuardProbe.probe(data.address() + data.byteSize() - 1));
@@ -137,14 +140,14 @@ class GuardedAllocatorTest {
     void theAllocatorZeroesOnFree() {
         GuardedAllocator a = fresh();
         Allocation x = a.allocate(64, 1, Tier.SLAB);
-        SlabTier.SlabBlock b = (SlabTier.SlabBlock) x.block;
+        Block b = x.block;
         MemorySegment raw = b.raw();
         x.segment().fill((byte) 0x77);
         x.close();
         // read the freed slot through the raw (test-only) view: it stays mapped in the pool
         assertTrue(FreeWatch.isZero(raw));
         Allocation y = a.allocate(5000, 1, Tier.ISOLATED);
-        MemorySegment run = ((IsolatedTier.IsolatedBlock) y.block).slot.run;
+        MemorySegment run = IsolatedProbe.run(y.block);
         y.segment().fill((byte) 0x77);
         y.close();
         assertTrue(FreeWatch.isZero(run), "the whole isolated run is wiped");
@@ -167,12 +170,12 @@ class GuardedAllocatorTest {
     void canaryOverwriteIsReportedAtFreeQuarantinedAndNeverReused() {
         GuardedAllocator a = fresh();
         Allocation x = a.allocate(32, 1, Tier.SLAB);
-        SlabTier.SlabBlock b = (SlabTier.SlabBlock) x.block;
+        Block b = x.block;
         // test-only path: a native one-byte overrun past the end of the secret
         Memory.at(x.segment().address() + 32, 1).set(ValueLayout.JAVA_BYTE, 0, (byte) 1);
         MemoryCorruptionError e = assertThrows(MemoryCorruptionError.class, x::close);
         assertTrue(e.getMessage().contains("canary"), e.getMessage());
-        assertEquals(SlabTier.QUARANTINED, b.slab.state(b.index));
+        assertTrue(SlabProbe.quarantined(b));
         assertTrue(FreeWatch.isZero(b.raw()), "the damaged slot is wiped");
         Stats s = a.stats();
         assertEquals(1, s.canaryFailures());
@@ -180,8 +183,7 @@ class GuardedAllocatorTest {
         assertEquals(0, s.liveSecrets(), "the failed free still freed it");
         for (int i = 0; i < 5000; i++) {
             Allocation y = a.allocate(32, 1, Tier.SLAB);
-            SlabTier.SlabBlock yb = (SlabTier.SlabBlock) y.block;
-            assertFalse(yb.slab == b.slab && yb.index == b.index, "a quarantined slot came back");
+            assertFalse(SlabProbe.sameSlot(y.block, b), "a quarantined slot came back");
             y.close();
         }
         a.close();
@@ -338,7 +340,7 @@ class GuardedAllocatorTest {
     @Test
     void accessScopedProtectionCountsReadersAndWriters() {
         GuardedAllocator a = GuardedAllocator.create(GuardPolicy.defaults().withAccessProtection(true));
-        GuardedHeap heap = (GuardedHeap) a.heap();
+        GuardedHeap heap = a.heap();
         Block b = heap.allocateForSecret(32, 1);
         long addr = b.raw().address();
         assertEquals(Errno.EFAULT, GuardProbe.probe(addr), "outside any scope");

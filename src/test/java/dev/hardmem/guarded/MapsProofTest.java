@@ -1,5 +1,8 @@
 package dev.hardmem.guarded;
 
+import dev.hardmem.internal.alloc.region.Layout;
+import dev.hardmem.internal.alloc.region.Region;
+import dev.hardmem.internal.alloc.GuardedHeap;
 import dev.hardmem.Secret;
 import dev.hardmem.SecretArena;
 import dev.hardmem.SecretKind;
@@ -22,13 +25,13 @@ class MapsProofTest {
     private static final long PAGE = Memory.pageSize();
 
     private static void proveEveryRegion(GuardedAllocator a, boolean memfd) {
-        GuardedHeap heap = (GuardedHeap) a.heap();
-        List<Regions.Region> regions = heap.regions().live();
+        GuardedHeap heap = a.heap();
+        List<Region> regions = heap.regions().live();
         assertTrue(!regions.isEmpty());
         List<Smaps.Mapping> maps = Smaps.read();
         int runs = 0;
         int guards = 0;
-        for (Regions.Region r : regions) {
+        for (Region r : regions) {
             long base = r.whole().address();
             long end = base + r.whole().byteSize();
             // walk the region page by page: each page is in a data run or is a guard

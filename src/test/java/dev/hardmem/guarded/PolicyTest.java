@@ -1,8 +1,9 @@
 package dev.hardmem.guarded;
 
+import dev.hardmem.internal.os.Errno;
+import dev.hardmem.internal.os.FaultyOs;
 import dev.hardmem.internal.os.Memory;
 import dev.hardmem.testing.ChildJvm;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.ValueLayout;
@@ -14,20 +15,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class PolicyTest {
     @Test
-    @Disabled("fault injection moves to an Os interface")
     void withoutMemfdSecretTheRequiredBackingFailsWithTheReason() {
-        // here every memfd_secret is to fail with ENOSYS
+        FaultyOs os = new FaultyOs().inject("memfd_secret", Errno.ENOSYS, -1);
         UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
-                () -> GuardedAllocator.create(GuardPolicy.defaults().withBacking(GuardPolicy.Backing.MEMFD_SECRET)));
+                () -> TestAllocators.create(GuardPolicy.defaults().withBacking(GuardPolicy.Backing.MEMFD_SECRET), os));
         assertTrue(e.getMessage().contains("ENOSYS"), e.getMessage());
     }
 
     @Test
-    @Disabled("fault injection moves to an Os interface")
     void withoutMemfdSecretTheFallbackIsAnonymousAndSaysWhy() {
-        // here every memfd_secret is to fail with ENOSYS
-        GuardedAllocator a = GuardedAllocator.create(GuardPolicy.defaults()
-                .withBacking(GuardPolicy.Backing.MEMFD_SECRET_OR_ANONYMOUS));
+        FaultyOs os = new FaultyOs().inject("memfd_secret", Errno.ENOSYS, -1);
+        GuardedAllocator a = TestAllocators.create(GuardPolicy.defaults()
+                .withBacking(GuardPolicy.Backing.MEMFD_SECRET_OR_ANONYMOUS), os);
         assertEquals("anonymous (memfd_secret unavailable: ENOSYS (Function not implemented))", a.stats().backing());
         try (Allocation x = a.allocate(32)) {
             x.segment().fill((byte) 1);

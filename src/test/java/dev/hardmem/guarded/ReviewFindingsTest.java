@@ -1,5 +1,8 @@
 package dev.hardmem.guarded;
 
+import dev.hardmem.internal.os.FaultyOs;
+import dev.hardmem.internal.alloc.region.Layout;
+import dev.hardmem.internal.alloc.isolated.IsolatedTier;
 import dev.hardmem.Secret;
 import dev.hardmem.SecretArena;
 import dev.hardmem.SecretKind;
@@ -8,7 +11,6 @@ import dev.hardmem.internal.os.Errno;
 import dev.hardmem.internal.os.GuardProbe;
 import dev.hardmem.internal.os.Memory;
 import dev.hardmem.testing.FreeWatch;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
@@ -73,19 +75,19 @@ class ReviewFindingsTest {
     }
 
     @Test
-    @Disabled("fault injection moves to an Os interface")
     void aFailedMprotectLeavesTheProtectionCountsTrue() {
-        GuardedAllocator a = GuardedAllocator.create(GuardPolicy.defaults().withAccessProtection(true));
+        FaultyOs os = new FaultyOs();
+        GuardedAllocator a = TestAllocators.create(GuardPolicy.defaults().withAccessProtection(true), os);
         try (FreeWatch watch = FreeWatch.start()) {
             Secret<SecretKind.Key> key = Secret.random(SecretKind.Key.class, 32, a);
             long address = key.read(MemorySegment::address);
-            // here the next mprotect is to fail with ENOMEM
+            os.inject("mprotect", Errno.ENOMEM, 1);
             assertThrows(SystemCallException.class, () -> key.read(s -> s.get(ValueLayout.JAVA_BYTE, 0)));
             assertEquals(Errno.EFAULT, GuardProbe.probe(address), "still PROT_NONE");
             // Without the fix this read skipped mprotect and the JVM died touching PROT_NONE memory.
             byte b = key.read(s -> s.get(ValueLayout.JAVA_BYTE, 0));
             assertEquals(b, (byte) key.read(s -> s.get(ValueLayout.JAVA_BYTE, 0)));
-            // here the next mprotect is to fail with ENOMEM
+            os.inject("mprotect", Errno.ENOMEM, 1);
             assertThrows(RuntimeException.class, key::close); // the Secret's own wipe cannot open the pages ...
             assertEquals(1, watch.blocks(), "... but the allocator still freed it");
             assertTrue(key.isDestroyed());

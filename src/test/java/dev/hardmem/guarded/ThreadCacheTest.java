@@ -1,8 +1,10 @@
 package dev.hardmem.guarded;
 
+import dev.hardmem.internal.alloc.region.Layout;
+import dev.hardmem.internal.alloc.region.Block;
+import dev.hardmem.internal.alloc.GuardedHeap;
+import dev.hardmem.internal.alloc.slab.SlabTier;
 import dev.hardmem.MemoryCorruptionError;
-import dev.hardmem.internal.alloc.Block;
-import dev.hardmem.internal.alloc.SecretAllocator;
 import dev.hardmem.internal.os.Memory;
 import org.junit.jupiter.api.Test;
 
@@ -53,7 +55,7 @@ class ThreadCacheTest {
     @Test
     void aSecretAllocatedOnOneThreadIsFreedOnAnotherExactlyOnce() throws Exception {
         GuardedAllocator a = GuardedAllocator.create(GuardPolicy.defaults());
-        SecretAllocator heap = a.heap();
+        GuardedHeap heap = a.heap();
         List<Block> blocks = onPlatformThreadThatEnds(() -> {
             List<Block> made = new ArrayList<>();
             for (int i = 0; i < 100; i++) {
@@ -132,7 +134,7 @@ class ThreadCacheTest {
     @Test
     void threadsThatComeAndGoDoNotPileUpMagazines() throws Exception {
         GuardedAllocator a = GuardedAllocator.create(GuardPolicy.defaults());
-        SlabTier slabs = ((GuardedHeap) a.heap()).slabs();
+        SlabTier slabs = (a.heap()).slabs();
         for (int i = 0; i < 50; i++) {
             onPlatformThreadThatEnds(() -> {
                 a.allocate(SIZE, 1, Tier.SLAB).close();
@@ -151,7 +153,7 @@ class ThreadCacheTest {
         // A Cleaner's thread erases its thread-locals before every cleanup action (JDK 25 CleanerImpl): each
         // action below runs on that one thread with a fresh thread-local map.
         GuardedAllocator a = GuardedAllocator.create(GuardPolicy.defaults());
-        SlabTier slabs = ((GuardedHeap) a.heap()).slabs();
+        SlabTier slabs = (a.heap()).slabs();
         Cleaner cleaner = Cleaner.create();
         int rounds = 20;
         java.util.concurrent.CountDownLatch ran = new java.util.concurrent.CountDownLatch(rounds);

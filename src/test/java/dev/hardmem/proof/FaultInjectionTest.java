@@ -1,5 +1,7 @@
 package dev.hardmem.proof;
 
+import dev.hardmem.guarded.TestAllocators;
+import dev.hardmem.internal.os.FaultyOs;
 import dev.hardmem.SecretArena;
 import dev.hardmem.SystemCallException;
 import dev.hardmem.guarded.GuardPolicy;
@@ -8,7 +10,6 @@ import dev.hardmem.guarded.MemoryBudgetException;
 import dev.hardmem.guarded.Stats;
 import dev.hardmem.internal.os.Errno;
 import dev.hardmem.internal.os.Smaps;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -34,7 +35,6 @@ class FaultInjectionTest {
         "madvise, EINVAL, slab", "madvise, EINVAL, isolated",
         "mlock, ENOMEM, slab", "mlock, EPERM, isolated",
         "memfd_secret, ENOSYS, memfd", "mmap, ENOMEM, memfd"})
-    @Disabled("fault injection moves to an Os interface")
     void eachAllocationPathFailsCleanly(String call, String errnoName, String path) {
         int errno = switch (errnoName) {
             case "ENOMEM" -> Errno.ENOMEM;
@@ -48,7 +48,8 @@ class FaultInjectionTest {
         if (path.equals("memfd")) {
             policy = policy.withBacking(GuardPolicy.Backing.MEMFD_SECRET);
         }
-        GuardedAllocator a = GuardedAllocator.create(policy);
+        FaultyOs os = new FaultyOs();
+        GuardedAllocator a = TestAllocators.create(policy, os);
         long size = path.equals("slab") ? 32 : 9000;
         SecretArena arena = SecretArena.ofConfined(a);
         // Existing secrets, in both tiers, before the fault.
@@ -67,13 +68,13 @@ class FaultInjectionTest {
         Stats settled = a.stats();
         int mappingsBefore = Smaps.countMappings();
 
-        // here every call of `call` is to fail with `errno`
+        os.inject(call, errno, -1);
         RuntimeException e = assertThrows(RuntimeException.class, () -> {
             for (int i = 0; i < 2000; i++) {
                 arena.allocate(size);
             }
         });
-        // here the fault is to be cleared
+        os.clear();
 
         assertTrue(e instanceof SystemCallException || e instanceof MemoryBudgetException, e.toString());
         assertTrue(e.getMessage().contains(call) && e.getMessage().contains(errnoName), e.getMessage());

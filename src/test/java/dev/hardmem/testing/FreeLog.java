@@ -1,6 +1,7 @@
 package dev.hardmem.testing;
 
-import dev.hardmem.internal.alloc.SecretAllocator;
+import dev.hardmem.internal.alloc.region.FreeListener;
+import dev.hardmem.internal.alloc.region.FreeListeners;
 
 import java.util.Collection;
 import java.util.HashSet;
@@ -28,7 +29,7 @@ public final class FreeLog implements AutoCloseable {
     /** {@return a new log, now recording} */
     public static FreeLog start() {
         FreeLog log = new FreeLog();
-        SecretAllocator.observeFrees(raw -> log.freed.add(new Freed(raw.address(), raw.byteSize(),
+        FreeListeners.observe(raw -> log.freed.add(new Freed(raw.address(), raw.byteSize(),
                 FreeWatch.isZero(raw))));
         return log;
     }
@@ -72,6 +73,6 @@ public final class FreeLog implements AutoCloseable {
 
     @Override
     public void close() {
-        SecretAllocator.observeFrees(null);
+        FreeListeners.observe(FreeListener.NONE);
     }
 }

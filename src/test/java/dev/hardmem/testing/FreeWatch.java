@@ -1,6 +1,7 @@
 package dev.hardmem.testing;
 
-import dev.hardmem.internal.alloc.SecretAllocator;
+import dev.hardmem.internal.alloc.region.FreeListener;
+import dev.hardmem.internal.alloc.region.FreeListeners;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -21,7 +22,7 @@ public final class FreeWatch implements AutoCloseable {
     /** {@return a new watch, now observing} */
     public static FreeWatch start() {
         FreeWatch w = new FreeWatch();
-        SecretAllocator.observeFrees(w::observe);
+        FreeListeners.observe(w::observe);
         return w;
     }
 
@@ -65,6 +66,6 @@ public final class FreeWatch implements AutoCloseable {
 
     @Override
     public void close() {
-        SecretAllocator.observeFrees(null);
+        FreeListeners.observe(FreeListener.NONE);
     }
 }

@@ -1,22 +1,24 @@
 package dev.hardmem.internal.alloc;
 
-import java.lang.foreign.MemorySegment;
-import java.util.function.Consumer;
+import dev.hardmem.internal.alloc.region.Block;
 
 /**
- * Where the memory of secret arenas and secrets comes from.
+ * Where the memory of secret arenas and secrets comes from: the guarded engine ({@link GuardedHeap}) or the C heap
+ * ({@link UnguardedAllocator}).
  *
  * <p>Contract: {@link #allocate} returns zeroed memory of exactly the size asked for, aligned as asked, that never
- * moves and never grows. The caller wipes a block before it calls {@link #free} (the guarded slab tier zeroes every
- * slot it takes back itself, so its own {@code Allocation} leaves that to it); {@link #free} hands the block back
- * and reports it to the {@link #observeFrees test observer}, which checks that every byte was wiped.
+ * moves and never grows; its arguments were checked by the caller ({@link #checkSizeAndAlignment}), once, at the
+ * public API. The caller {@linkplain Block#wipe wipes} a block before it calls {@link #free}, which checks what the
+ * allocator guards (canaries, slack), zeroes whatever else it must, and gives the block back.
  */
 public interface SecretAllocator {
     /**
-     * Allocates {@code size} zeroed bytes aligned to {@code alignment}.
-     *
-     * @throws IllegalArgumentException if {@code size} is negative or {@code alignment} not a power of two
+     * The largest secret any allocator hands out: 64 TiB, far beyond any machine's RAM, and far enough from
+     * {@code Long.MAX_VALUE} that no size, page or alignment arithmetic can overflow.
      */
+    long MAX_SIZE = 1L << 46;
+
+    /** Allocates {@code size} zeroed bytes aligned to {@code alignment}. */
     Block allocate(long size, long alignment);
 
     /**
@@ -27,48 +29,23 @@ public interface SecretAllocator {
         return allocate(size, alignment);
     }
 
-    /** Returns {@code block}, already wiped by the caller, to this allocator. */
+    /**
+     * Gives back {@code block}, which the caller has wiped.
+     *
+     * @throws IllegalArgumentException if this allocator did not hand it out; nothing is changed
+     * @throws IllegalStateException    if it was already freed; nothing is changed
+     */
     void free(Block block);
 
     /** {@return a short name for messages and statistics} */
     String name();
 
     /**
-     * Test hook: {@code observer} sees the raw memory of every block just before it is freed, by any allocator.
-     * {@code null} removes it.
+     * Checks the arguments every allocator takes; the public API calls it once per request.
+     *
+     * @throws IllegalArgumentException if {@code size} is negative or above {@link #MAX_SIZE}, or
+     *                                  {@code alignment} is not a power of two
      */
-    static void observeFrees(Consumer<MemorySegment> observer) {
-        FreeObserver.observer = observer;
-    }
-
-    /** {@return whether a test observer is installed} Lets allocators skip making a segment for it. */
-    static boolean observed() {
-        return FreeObserver.observer != null;
-    }
-
-    /** Called by allocators just before a block's memory is given back. */
-    static void beforeFree(MemorySegment raw) {
-        Consumer<MemorySegment> o = FreeObserver.observer;
-        if (o != null) {
-            o.accept(raw);
-        }
-    }
-
-    /** Holder of the test observer. */
-    final class FreeObserver {
-        static volatile Consumer<MemorySegment> observer;
-
-        private FreeObserver() {
-        }
-    }
-
-    /**
-     * The largest secret any allocator hands out: 64 TiB, far beyond any machine's RAM, and far enough from
-     * {@code Long.MAX_VALUE} that no size, page or alignment arithmetic can overflow.
-     */
-    long MAX_SIZE = 1L << 46;
-
-    /** Checks the arguments every allocator takes. */
     static void checkSizeAndAlignment(long size, long alignment) {
         if (size < 0) {
             throw new IllegalArgumentException("size must not be negative: " + size);

@@ -1,7 +1,6 @@
 package dev.hardmem.internal.os;
 
 import dev.hardmem.SystemCallException;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
@@ -169,15 +168,14 @@ class LibcTest {
     }
 
     @Test
-    @Disabled("fault injection moves to an Os interface")
     void injectedFaultsLookLikeKernelRefusals() {
-        // here the next mlock is to fail with EPERM
+        Os os = new FaultyOs().inject("mlock", Errno.EPERM, 1);
         MemorySegment m = Libc.mmap(PAGE, RW, ANON, -1, 0);
         try {
-            SystemCallException e = assertThrows(SystemCallException.class, () -> Libc.mlock(m));
+            SystemCallException e = assertThrows(SystemCallException.class, () -> os.mlock(m));
             assertEquals(Errno.EPERM, e.errno());
             assertTrue(e.getMessage().startsWith("mlock(len=" + PAGE + ") failed: EPERM (Operation not permitted)"));
-            Libc.mlock(m); // only one fault was planned
+            os.mlock(m); // only one fault was planned
             Libc.munlock(m);
         } finally {
             Libc.munmap(m);

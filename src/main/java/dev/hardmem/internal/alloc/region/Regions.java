@@ -1,8 +1,11 @@
-package dev.hardmem.guarded;
+package dev.hardmem.internal.alloc.region;
 
 import dev.hardmem.SystemCallException;
+import dev.hardmem.guarded.GuardPolicy;
+import dev.hardmem.guarded.MemoryBudgetException;
 import dev.hardmem.internal.os.Errno;
 import dev.hardmem.internal.os.Libc;
+import dev.hardmem.internal.os.Os;
 import dev.hardmem.internal.os.Platform;
 import dev.hardmem.internal.os.Proc;
 import dev.hardmem.internal.os.Smaps;
@@ -21,11 +24,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>A region is {@code n} data runs, each between guard pages that neighbours share:
  * {@code [G][run 0][G][run 1][G] ... [run n-1][G]}.
  */
-final class Regions {
+public final class Regions {
     /** Mappings left for the JVM itself (thread stacks, code cache, its own mmaps). */
-    static final long MAPPING_HEADROOM = 4096;
+    public static final long MAPPING_HEADROOM = 4096;
 
     private final GuardPolicy policy;
+    private final Os os;
     private final boolean lockUnlimited;
     private final long memlockLimit;
     private final long maxMapCount;
@@ -33,19 +37,17 @@ final class Regions {
     private final boolean memfd;
     private final String backingNote;
 
-    final AtomicLong bytesLocked = new AtomicLong();
-    final AtomicLong bytesUnlocked = new AtomicLong();
-    final AtomicLong mappings = new AtomicLong();
+    private final AtomicLong bytesLocked = new AtomicLong();
+    private final AtomicLong bytesUnlocked = new AtomicLong();
+    private final AtomicLong mappings = new AtomicLong();
     /** Every region mapped and not yet unmapped, for verification and the proofs. */
     private final Set<Region> live = ConcurrentHashMap.newKeySet();
     private volatile boolean warnedUnlocked;
 
-    /** A mapped region: the whole reservation and its data runs. */
-    record Region(MemorySegment whole, MemorySegment[] runs, boolean locked, long mappingCost) {
-    }
-
-    Regions(GuardPolicy policy) {
+    /** Regions under {@code policy}, made and destroyed through {@code os}. */
+    public Regions(GuardPolicy policy, Os os) {
         this.policy = policy;
+        this.os = os;
         long[] memlock = Libc.getrlimit(Platform.RLIMIT_MEMLOCK);
         this.lockUnlimited = Proc.holdsCapIpcLock() || memlock[0] == Platform.RLIM_INFINITY;
         this.memlockLimit = memlock[0];
@@ -56,7 +58,7 @@ final class Regions {
         if (policy.backing() == GuardPolicy.Backing.ANONYMOUS) {
             note = "anonymous";
         } else {
-            String why = probeMemfdSecret();
+            String why = probeMemfdSecret(os);
             if (why == null) {
                 useMemfd = true;
                 note = "memfd_secret";
@@ -71,17 +73,32 @@ final class Regions {
         this.backingNote = note;
     }
 
+    /** {@return bytes of data pages locked in RAM} */
+    public long bytesLocked() {
+        return bytesLocked.get();
+    }
+
+    /** {@return bytes of data pages that could not be locked (policy {@code BEST_EFFORT})} */
+    public long bytesUnlocked() {
+        return bytesUnlocked.get();
+    }
+
+    /** {@return mappings (VMAs) the regions add to the process, at most} */
+    public long mappings() {
+        return mappings.get();
+    }
+
     /** {@return every region now mapped} */
-    List<Region> live() {
+    public List<Region> live() {
         return List.copyOf(live);
     }
 
-    String backing() {
+    public String backing() {
         return backingNote;
     }
 
     /** Maps {@code n} guarded runs of {@code runBytes} each. Nothing is left mapped if it fails. */
-    Region map(int n, long runBytes) {
+    public Region map(int n, long runBytes) {
         long cost = 2L * n + 1;
         checkMappingBudget(cost);
         long dataBytes = n * runBytes;
@@ -89,7 +106,7 @@ final class Regions {
         long total = Layout.regionBytes(n, runBytes);
         MemorySegment whole;
         try {
-            whole = Libc.mmap(total, Platform.PROT_NONE,
+            whole = os.mmap(total, Platform.PROT_NONE,
                     Platform.MAP_PRIVATE | Platform.MAP_ANONYMOUS | Platform.MAP_NORESERVE, -1, 0);
         } catch (RuntimeException | Error e) {
             releaseLock(lock, dataBytes);
@@ -99,39 +116,39 @@ final class Regions {
         int fd = -1;
         try {
             if (memfd) {
-                fd = Libc.memfdSecret(0);
-                Libc.ftruncate(fd, dataBytes);
+                fd = os.memfdSecret(0);
+                os.ftruncate(fd, dataBytes);
             }
             for (int i = 0; i < n; i++) {
                 MemorySegment run = whole.asSlice(Layout.runOffset(i, runBytes), runBytes);
                 if (memfd) {
                     // The guard pages stay anonymous PROT_NONE: only the data runs come from the secret file.
-                    Libc.mmapAt(run, runBytes, Platform.PROT_READ | Platform.PROT_WRITE,
+                    os.mmapAt(run, runBytes, Platform.PROT_READ | Platform.PROT_WRITE,
                             Platform.MAP_SHARED | Platform.MAP_FIXED, fd, i * runBytes);
                 } else {
-                    Libc.mprotect(run, Platform.PROT_READ | Platform.PROT_WRITE);
+                    os.mprotect(run, Platform.PROT_READ | Platform.PROT_WRITE);
                 }
                 runs[i] = run;
             }
-            Libc.madvise(whole, Platform.MADV_DONTDUMP);
+            os.madvise(whole, Platform.MADV_DONTDUMP);
             if (memfd) {
                 // Shared mappings cannot be wiped on fork; a child simply does not get them.
                 for (MemorySegment run : runs) {
-                    Libc.madvise(run, Platform.MADV_DONTFORK);
+                    os.madvise(run, Platform.MADV_DONTFORK);
                 }
             } else {
-                Libc.madvise(whole, Platform.MADV_WIPEONFORK);
+                os.madvise(whole, Platform.MADV_WIPEONFORK);
             }
             if (lock && !memfd) {
                 lock = lockRuns(runs);
             }
         } catch (RuntimeException | Error e) {
-            Libc.munmap(whole);
+            os.munmap(whole);
             releaseLock(lock, dataBytes);
             throw e;
         } finally {
             if (fd >= 0) {
-                Libc.close(fd);
+                os.close(fd);
             }
         }
         mappings.addAndGet(cost);
@@ -145,13 +162,13 @@ final class Regions {
         int done = 0;
         try {
             for (MemorySegment run : runs) {
-                Libc.mlock(run);
+                os.mlock(run);
                 done++;
             }
             return true;
         } catch (SystemCallException e) {
             for (int i = 0; i < done; i++) {
-                Libc.munlock(runs[i]);
+                os.munlock(runs[i]);
             }
             long bytes = 0;
             for (MemorySegment run : runs) {
@@ -243,16 +260,16 @@ final class Regions {
     }
 
     /** Wipes the data runs, unlocks and unmaps a region. */
-    void unmap(Region r) {
+    public void unmap(Region r) {
         long dataBytes = 0;
         for (MemorySegment run : r.runs()) {
-            run.fill((byte) 0);
+            Zeros.fill(run.address(), run.byteSize());
             dataBytes += run.byteSize();
             if (r.locked()) {
-                Libc.munlock(run);
+                os.munlock(run);
             }
         }
-        Libc.munmap(r.whole());
+        os.munmap(r.whole());
         live.remove(r);
         if (r.locked()) {
             bytesLocked.addAndGet(-dataBytes);
@@ -260,10 +277,10 @@ final class Regions {
         mappings.addAndGet(-r.mappingCost());
     }
 
-    private static String probeMemfdSecret() {
+    private static String probeMemfdSecret(Os os) {
         try {
-            int fd = Libc.memfdSecret(0);
-            Libc.close(fd);
+            int fd = os.memfdSecret(0);
+            os.close(fd);
             return null;
         } catch (SystemCallException e) {
             return Errno.describe(e.errno());

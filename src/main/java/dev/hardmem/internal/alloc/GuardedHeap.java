@@ -1,0 +1,212 @@
+package dev.hardmem.internal.alloc;
+
+import dev.hardmem.guarded.GuardPolicy;
+import dev.hardmem.guarded.Stats;
+import dev.hardmem.guarded.Tier;
+import dev.hardmem.internal.alloc.isolated.IsolatedTier;
+import dev.hardmem.internal.alloc.region.Block;
+import dev.hardmem.internal.alloc.region.Corruption;
+import dev.hardmem.internal.alloc.region.Counts;
+import dev.hardmem.internal.alloc.region.FreeListener;
+import dev.hardmem.internal.alloc.region.GuardedBlock;
+import dev.hardmem.internal.alloc.region.Layout;
+import dev.hardmem.internal.alloc.region.Refusals;
+import dev.hardmem.internal.alloc.region.Regions;
+import dev.hardmem.internal.alloc.slab.SlabTier;
+import dev.hardmem.internal.os.Os;
+
+import java.util.List;
+import java.util.concurrent.locks.StampedLock;
+import java.util.function.Supplier;
+
+/**
+ * The guarded allocator's engine: picks a tier, gates closing, and sums statistics. {@code GuardedAllocator} is its
+ * public face; {@code SecretArena} and {@code Secret} use it as a {@link SecretAllocator}.
+ */
+public final class GuardedHeap implements SecretAllocator {
+    private final GuardPolicy policy;
+    private final String name;
+    private final Regions regions;
+    private final Corruption corruption;
+    private final SlabTier slabs;
+    private final IsolatedTier isolated;
+    /**
+     * Allocations, frees, verify() and stats() hold it shared; {@link #close()} holds it exclusively while it counts
+     * the live secrets and unmaps, so nothing slips in between and nothing fails because a close was attempted.
+     * Only allocators that can be closed have one: the default allocator never closes.
+     */
+    private final StampedLock gate;
+    private volatile boolean closed;
+
+    /**
+     * An engine under {@code policy}, whose system calls go through {@code os} and whose frees {@code listener}
+     * sees; {@code closable} is false only for the process-wide default.
+     */
+    public GuardedHeap(GuardPolicy policy, String name, boolean closable, Os os, FreeListener listener) {
+        this.policy = policy;
+        this.name = name;
+        this.gate = closable ? new StampedLock() : null;
+        this.regions = new Regions(policy, os);
+        this.corruption = new Corruption(policy.onCorruption());
+        this.slabs = new SlabTier(regions, corruption, listener);
+        this.isolated = new IsolatedTier(regions, os, corruption, listener);
+    }
+
+    public GuardPolicy policy() {
+        return policy;
+    }
+
+    /** {@return the regions every tier maps} */
+    public Regions regions() {
+        return regions;
+    }
+
+    /** {@return the slab tier} */
+    public SlabTier slabs() {
+        return slabs;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public GuardedBlock allocate(long size, long alignment) {
+        return allocate(size, alignment, null, false);
+    }
+
+    @Override
+    public GuardedBlock allocateForSecret(long size, long alignment) {
+        return allocate(size, alignment, null, policy.accessProtection());
+    }
+
+    /**
+     * {@return {@code size} zeroed bytes at {@code alignment} from {@code tier}, or from the tier the policy picks
+     * when it is {@code null}; with {@code protect}, inaccessible outside {@link Block#enter}/{@link Block#exit}}
+     *
+     * @throws IllegalArgumentException if the request does not fit the tier
+     * @throws IllegalStateException    if this allocator is closed
+     */
+    public GuardedBlock allocate(long size, long alignment, Tier tier, boolean protect) {
+        Tier t = tier != null ? tier
+                : protect || policy.isolatedOnly() || !SlabTier.fits(size, alignment) ? Tier.ISOLATED : Tier.SLAB;
+        if (t == Tier.SLAB && !SlabTier.fits(size, alignment)) {
+            throw new IllegalArgumentException("the slab tier holds at most " + Layout.MAX_SLAB_CLASS
+                    + " bytes aligned to at most " + Layout.SLAB_ALIGNMENT + "; asked for " + size
+                    + " bytes aligned to " + alignment);
+        }
+        if (t == Tier.ISOLATED && alignment > Layout.PAGE) {
+            throw new IllegalArgumentException("the guarded allocator aligns to at most the page size ("
+                    + Layout.PAGE + "); asked for " + alignment);
+        }
+        if (gate == null) {
+            return allocateFrom(t, size, alignment, protect); // the hot path: no lambda
+        }
+        return gated(true, () -> allocateFrom(t, size, alignment, protect));
+    }
+
+    private GuardedBlock allocateFrom(Tier t, long size, long alignment, boolean protect) {
+        return t == Tier.SLAB ? slabs.allocate(size) : isolated.allocate(size, alignment, protect);
+    }
+
+    @Override
+    public void free(Block block) {
+        // The owner check comes first: a block of another allocator changes nothing. A tier refuses a double free
+        // or a busy block before it changes anything; a corruption is reported after the block was wiped and
+        // freed, so it still counts as freed.
+        Object owner = block.owner();
+        if (owner != slabs && owner != isolated) {
+            throw Refusals.notOurs(name);
+        }
+        if (gate == null) {
+            block.free(); // the hot path: no lambda
+            return;
+        }
+        gated(true, () -> {
+            block.free();
+            return null;
+        });
+    }
+
+    /**
+     * Runs {@code action} holding the gate shared, after checking that this allocator is open if {@code mustBeOpen}:
+     * allocations, frees, verify() and stats() (which move slab counts between thread magazines and the pools)
+     * never run while close() counts and unmaps.
+     */
+    private <T> T gated(boolean mustBeOpen, Supplier<T> action) {
+        if (gate == null) {
+            return action.get();
+        }
+        long stamp = gate.readLock();
+        try {
+            if (mustBeOpen) {
+                checkOpen();
+            }
+            return action.get();
+        } finally {
+            gate.unlockRead(stamp);
+        }
+    }
+
+    /** Checks every canary, and every free slot for writes after free; reports what it found as a corruption. */
+    public void verify() {
+        gated(true, () -> {
+            int bad = isolated.verify();
+            if (bad > 0) {
+                throw corruption.verifyFound(bad, "isolated slots", "canary or padding overwritten, or written"
+                        + " after they were freed");
+            }
+            List<String> problems = slabs.verify();
+            if (!problems.isEmpty()) {
+                throw corruption.verifyFound(problems.size(), "slabs",
+                        String.join(", ", problems.subList(0, Math.min(5, problems.size()))));
+            }
+            return null;
+        });
+    }
+
+    /** {@return a snapshot of what this allocator holds and has seen} */
+    public Stats stats() {
+        return gated(false, () -> {
+            Counts slab = slabs.counts();
+            Counts iso = isolated.counts();
+            return new Stats(slab.live() + iso.live(), slab.bytes() + iso.bytes(), regions.bytesLocked(),
+                    regions.bytesUnlocked(), regions.mappings(), corruption.reported(),
+                    corruption.quarantinedSlots(), slab.mapped(), iso.mapped(), regions.backing());
+        });
+    }
+
+    /**
+     * Unmaps every region; afterwards everything but {@link #stats()} throws {@link IllegalStateException}.
+     *
+     * @throws IllegalStateException         if secrets are still live, or it is already closed
+     * @throws UnsupportedOperationException for the default allocator
+     */
+    public void close() {
+        if (gate == null) {
+            throw Refusals.defaultNotClosable();
+        }
+        long stamp = gate.writeLock();
+        try {
+            checkOpen();
+            long n = slabs.counts().live() + isolated.counts().live();
+            if (n > 0) {
+                throw new IllegalStateException("cannot close an allocator with " + n + " live secret(s);"
+                        + " free them (close their arenas) first");
+            }
+            closed = true;
+            slabs.release();
+            isolated.release();
+        } finally {
+            gate.unlockWrite(stamp);
+        }
+    }
+
+    /** @throws IllegalStateException if this allocator is closed */
+    public void checkOpen() {
+        if (closed) {
+            throw Refusals.closed();
+        }
+    }
+}

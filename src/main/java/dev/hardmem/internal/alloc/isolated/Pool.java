@@ -1,0 +1,124 @@
+package dev.hardmem.internal.alloc.isolated;
+
+import dev.hardmem.internal.alloc.region.Counts;
+import dev.hardmem.internal.alloc.region.Layout;
+import dev.hardmem.internal.alloc.region.Region;
+import dev.hardmem.internal.alloc.region.Zeros;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The slots of one page count, behind one lock (its monitor), with the count of live secrets in them. */
+final class Pool {
+    /** A region of slots and how many of them are handed out. */
+    static final class PoolRegion {
+        final Region region;
+        final List<Slot> slots = new ArrayList<>();
+        int inUse;
+
+        PoolRegion(Region region) {
+            this.region = region;
+        }
+    }
+
+    private final IsolatedTier tier;
+    final long pages;
+    private final ArrayDeque<Slot> free = new ArrayDeque<>();
+    private final List<PoolRegion> regions = new ArrayList<>();
+    private long slots;
+    private long live;
+    private long bytes;
+    /** Bytes of free slots kept mapped: written under this pool's lock, read without it for the cap. */
+    volatile long freeBytes;
+
+    Pool(IsolatedTier tier, long pages) {
+        this.tier = tier;
+        this.pages = pages;
+    }
+
+    /** Takes a slot for a secret of {@code size} bytes, mapping a batch of slots if none is free. */
+    synchronized Slot take(long size) {
+        Slot s = free.pollFirst();
+        if (s == null) {
+            int n = Layout.isolatedBatch(pages);
+            PoolRegion r = new PoolRegion(tier.regions.map(n, pages * Layout.PAGE));
+            regions.add(r);
+            for (MemorySegment run : r.region.runs()) {
+                Slot slot = new Slot(this, r, run);
+                r.slots.add(slot);
+                free.addLast(slot);
+            }
+            slots += n;
+            freeBytes += n * pages * Layout.PAGE;
+            s = free.pollFirst();
+        }
+        s.region.inUse++;
+        live++;
+        bytes += size;
+        freeBytes -= s.run.byteSize();
+        return s;
+    }
+
+    /** A secret left its slot: the slot goes back to the pool ({@code reuse}) or is quarantined forever. */
+    synchronized void give(Slot s, long size, boolean reuse) {
+        s.clear();
+        live--;
+        bytes -= size;
+        PoolRegion r = s.region;
+        r.inUse--;
+        if (!reuse) {
+            return; // quarantined: never handed out again (its region is unmapped with the others at close)
+        }
+        free.addLast(s);
+        freeBytes += s.run.byteSize();
+        if (r.inUse == 0 && tier.pooledFreeBytes() > IsolatedTier.POOL_CAP
+                && r.slots.stream().noneMatch(x -> x.quarantined)) {
+            free.removeIf(x -> x.region == r);
+            regions.remove(r);
+            long runs = r.region.runs().length;
+            slots -= runs;
+            freeBytes -= runs * pages * Layout.PAGE;
+            tier.regions.unmap(r.region);
+        }
+    }
+
+    synchronized Counts counts() {
+        return new Counts(live, bytes, slots);
+    }
+
+    synchronized void release() {
+        for (PoolRegion r : regions) {
+            tier.regions.unmap(r.region);
+        }
+        freeBytes -= (long) free.size() * pages * Layout.PAGE;
+        regions.clear();
+        free.clear();
+        slots = 0;
+    }
+
+    /**
+     * Checks every live, unprotected secret in this pool (canary, and the padding below it) and every free slot
+     * (all zeros: nothing wrote to it after it was freed). A damaged free slot is wiped and quarantined here.
+     *
+     * @return how many slots were damaged
+     */
+    synchronized int verify() {
+        int bad = 0;
+        for (PoolRegion r : regions) {
+            for (Slot slot : r.slots) {
+                IsolatedBlock b = slot.block(); // pairs with the release store in IsolatedTier.allocate
+                if (b != null) {
+                    bad += tier.checkLive(b) ? 0 : 1;
+                } else if (!slot.quarantined && free.contains(slot)
+                        && !Zeros.isZero(slot.run.address(), slot.run.byteSize())) {
+                    tier.quarantine(slot);
+                    free.remove(slot);
+                    bad++;
+                }
+            }
+        }
+        return bad;
+    }
+}
