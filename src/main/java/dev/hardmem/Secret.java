@@ -16,7 +16,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
-import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.SelectableChannel;
 import java.util.Objects;
@@ -255,17 +254,7 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
     public static <K extends SecretKind> Secret<K> readFrom(Class<K> kind, InputStream in, int capacity)
             throws IOException {
         Objects.requireNonNull(in, "in");
-        return readInto(kind, capacity, segment -> {
-            long n = 0;
-            int b;
-            while ((b = in.read()) >= 0) {
-                if (n == segment.byteSize()) {
-                    throw overCapacity(capacity);
-                }
-                segment.set(ValueLayout.JAVA_BYTE, n++, (byte) b);
-            }
-            return n;
-        });
+        return readInto(kind, capacity, segment -> Sources.readStream(in, segment));
     }
 
     /**
@@ -286,32 +275,7 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
             throw new IllegalArgumentException("the channel is non-blocking: it may return 0 bytes forever;"
                     + " read it into a secret in blocking mode");
         }
-        return readInto(kind, capacity, segment -> {
-            long done = 0;
-            long size = segment.byteSize();
-            while (done < size) {
-                // A ByteBuffer holds less than 2 GiB: read in views of at most 1 GiB.
-                ByteBuffer buf = segment.asSlice(done, Math.min(size - done, 1L << 30)).asByteBuffer();
-                int r = channel.read(buf);
-                if (r < 0) {
-                    return done;
-                }
-                done += r;
-            }
-            // Full: one more byte means the source is larger than the capacity.
-            try (Arena probe = Arena.ofConfined()) {
-                ByteBuffer one = probe.allocate(1).asByteBuffer();
-                int r;
-                while ((r = channel.read(one)) == 0) {
-                    Thread.onSpinWait();
-                }
-                if (r > 0) {
-                    Wipe.buffer(one);
-                    throw overCapacity(capacity);
-                }
-            }
-            return done;
-        });
+        return readInto(kind, capacity, segment -> Sources.readChannel(channel, segment));
     }
 
     private interface Reader {
@@ -353,11 +317,6 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
         this.size = size;
         this.state = new State(allocator, block, Leaks.site("Secret"));
         this.cleanable = Leaks.CLEANER.register(this, state);
-    }
-
-    private static IllegalArgumentException overCapacity(int capacity) {
-        return new IllegalArgumentException("the source holds more than the capacity of " + capacity
-                + " bytes; a secret never grows");
     }
 
     private void fillOrDestroy(Consumer<? super MemorySegment> writer) {

@@ -64,7 +64,7 @@ public final class Wipe {
         try {
             fillBytes.invokeExact(array);
         } catch (Throwable t) {
-            throw unexpected(t);
+            throw Libc.rethrow(t);
         }
         VarHandle.fullFence();
         Reference.reachabilityFence(array);
@@ -80,7 +80,7 @@ public final class Wipe {
         try {
             fillChars.invokeExact(array);
         } catch (Throwable t) {
-            throw unexpected(t);
+            throw Libc.rethrow(t);
         }
         VarHandle.fullFence();
         Reference.reachabilityFence(array);
@@ -102,7 +102,7 @@ public final class Wipe {
         try {
             fillSegment.invokeExact(segment);
         } catch (Throwable t) {
-            throw unexpected(t);
+            throw Libc.rethrow(t);
         }
         VarHandle.fullFence();
         Reference.reachabilityFence(segment);
@@ -147,14 +147,4 @@ public final class Wipe {
     }
 
     private static final long MEMSET_THRESHOLD = 4096;
-
-    private static RuntimeException unexpected(Throwable t) {
-        if (t instanceof RuntimeException r) {
-            return r;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        return new IllegalStateException(t);
-    }
 }

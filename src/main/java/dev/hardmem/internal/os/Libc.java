@@ -178,7 +178,11 @@ public final class Libc {
         return new SystemCallException(call, errno, call + "(" + args + ") failed: " + Errno.describe(errno));
     }
 
-    private static RuntimeException rethrow(Throwable t) {
+    /**
+     * {@return {@code t} as an unchecked exception to throw} A method handle's {@code invokeExact} declares
+     * {@code Throwable}; what it really throws is rethrown as it is (errors directly), anything else wrapped.
+     */
+    public static RuntimeException rethrow(Throwable t) {
         if (t instanceof RuntimeException r) {
             return r;
         }

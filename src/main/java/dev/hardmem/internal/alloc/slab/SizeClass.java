@@ -96,14 +96,7 @@ final class SizeClass {
      */
     synchronized void takeBack(Magazine m, int keep, boolean all) {
         while (m.ready > keep) {
-            long h = m.readySlots[--m.ready];
-            Slab s = slab(h);
-            int i = (int) h;
-            if (!quarantinedIfCondemned(s, i)) {
-                s.out--;
-                makeFree(s, i);
-            }
-            releaseIfEmpty(s);
+            toPool(m.readySlots[--m.ready], false);
         }
         if (!all) {
             return;
@@ -113,14 +106,23 @@ final class SizeClass {
         m.live = 0;
         m.bytes = 0;
         for (long h = m.ring.poll(); h != DelayRing.NONE; h = m.ring.poll()) {
-            Slab s = slab(h);
-            int i = (int) h;
-            if (!quarantinedIfCondemned(s, i)) {
-                s.out--;
-                delay(s, i);
-            }
-            releaseIfEmpty(s);
+            toPool(h, true); // still waiting out its delay: it waits out the rest in its slab's ring
         }
+    }
+
+    /** Returns the slot of handle {@code h} from a magazine to the pool: free, or first {@code delayed}. */
+    private void toPool(long h, boolean delayed) {
+        Slab s = slab(h);
+        int i = (int) h;
+        if (!quarantinedIfCondemned(s, i)) {
+            s.out--;
+            if (delayed) {
+                delay(s, i);
+            } else {
+                makeFree(s, i);
+            }
+        }
+        releaseIfEmpty(s);
     }
 
     /**

@@ -181,15 +181,8 @@ public final class SlabTier {
         for (SizeClass c : classes) {
             sum = sum.plus(c.poolCounts());
         }
-        List<Magazine[]> all;
-        synchronized (owners) {
-            all = new ArrayList<>(owners.values());
-        }
-        all.add(shared);
-        for (Magazine[] ms : all) {
-            for (Magazine m : ms) {
-                sum = sum.plus(new Counts(m.live, m.bytes, 0));
-            }
+        for (Magazine m : allMagazines()) {
+            sum = sum.plus(new Counts(m.live, m.bytes, 0));
         }
         return sum;
     }
@@ -228,15 +221,19 @@ public final class SlabTier {
         for (SizeClass c : classes) {
             c.release();
         }
-        List<Magazine[]> all;
-        synchronized (owners) {
-            all = new ArrayList<>(owners.values());
+        for (Magazine m : allMagazines()) {
+            m.forget();
         }
-        all.add(shared);
-        for (Magazine[] ms : all) {
-            for (Magazine m : ms) {
-                m.forget();
+    }
+
+    /** {@return every magazine: every registered thread's, and the shared ones} */
+    private List<Magazine> allMagazines() {
+        List<Magazine> all = new ArrayList<>(List.of(shared));
+        synchronized (owners) {
+            for (Magazine[] ms : owners.values()) {
+                all.addAll(List.of(ms));
             }
         }
+        return all;
     }
 }

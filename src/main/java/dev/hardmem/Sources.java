@@ -1,0 +1,72 @@
+package dev.hardmem;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
+
+/** Reading a secret's bytes from a stream or a channel straight into its memory, refusing to grow. */
+final class Sources {
+    private Sources() {
+    }
+
+    /**
+     * Reads {@code in} to its end into {@code segment}, one byte at a time, so no heap buffer of the secret is made
+     * here.
+     *
+     * @return the bytes read
+     * @throws IllegalArgumentException if {@code in} holds more than the segment
+     */
+    static long readStream(InputStream in, MemorySegment segment) throws IOException {
+        long n = 0;
+        int b;
+        while ((b = in.read()) >= 0) {
+            if (n == segment.byteSize()) {
+                throw overCapacity(segment.byteSize());
+            }
+            segment.set(ValueLayout.JAVA_BYTE, n++, (byte) b);
+        }
+        return n;
+    }
+
+    /**
+     * Reads a blocking {@code channel} to its end into {@code segment}, through direct buffer views of it.
+     *
+     * @return the bytes read
+     * @throws IllegalArgumentException if {@code channel} holds more than the segment
+     */
+    static long readChannel(ReadableByteChannel channel, MemorySegment segment) throws IOException {
+        long done = 0;
+        long size = segment.byteSize();
+        while (done < size) {
+            // A ByteBuffer holds less than 2 GiB: read in views of at most 1 GiB.
+            ByteBuffer buf = segment.asSlice(done, Math.min(size - done, 1L << 30)).asByteBuffer();
+            int r = channel.read(buf);
+            if (r < 0) {
+                return done;
+            }
+            done += r;
+        }
+        // Full: one more byte means the source is larger than the capacity.
+        try (Arena probe = Arena.ofConfined()) {
+            ByteBuffer one = probe.allocate(1).asByteBuffer();
+            int r;
+            while ((r = channel.read(one)) == 0) {
+                Thread.onSpinWait();
+            }
+            if (r > 0) {
+                Wipe.buffer(one);
+                throw overCapacity(size);
+            }
+        }
+        return done;
+    }
+
+    private static IllegalArgumentException overCapacity(long capacity) {
+        return new IllegalArgumentException("the source holds more than the capacity of " + capacity
+                + " bytes; a secret never grows");
+    }
+}
