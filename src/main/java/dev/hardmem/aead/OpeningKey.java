@@ -39,10 +39,11 @@ import java.util.Objects;
  * The key is lent to JCA for one call exactly as for {@link SealingKey} (see "What JCA copies" there): a heap
  * copy made when the provider asks for it, wiped when the call ends, and the provider's own derived state
  * overwritten by initialising the cipher again with an all-zero key. The plaintext is written through a direct
- * {@link ByteBuffer}; hardmem makes no heap copy of it. SunJCE does, and does not wipe them (measured on JDK
- * 25.0.3 with a heap dump): ChaCha20-Poly1305 copies the ciphertext into a new heap array and decrypts it there,
- * so the whole plaintext stays on the heap until the garbage collector reuses that memory; AES-GCM leaves all of
- * a short plaintext (up to about 1 KiB) and the last several hundred bytes of a longer one in temporary arrays.
+ * {@link ByteBuffer}; hardmem makes no heap copy of it. The JDK's SunJCE provider does, and does not wipe its
+ * copies: ChaCha20-Poly1305 copies the ciphertext into a new heap array and decrypts it there, so the whole
+ * plaintext stays on the heap until the garbage collector reuses that memory ({@code HeapDumpHuntTest} finds it
+ * there, and fails if the JDK stops making that copy); AES-GCM leaves all of a short plaintext (up to about
+ * 1 KiB) and the last several hundred bytes of a longer one in temporary arrays.
  *
  * <h2>Security guarantees</h2>
  * Guaranteed: no byte of plaintext reaches the destination unless the tag verifies; a wrong nonce length, a

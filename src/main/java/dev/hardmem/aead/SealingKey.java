@@ -41,11 +41,11 @@ import java.util.WeakHashMap;
  * hardmem runs the cipher through JCA ({@link Algorithm#jcaName()}, the first installed provider that offers it;
  * SunJCE unless another was installed in front of it), with a new {@link Cipher} per call: nothing derived from
  * the key is cached between calls. A JCA provider can only read a key as a {@code byte[]}, so for the length of
- * one call the key exists on the Java heap. Measured on JDK 25.0.3 with SunJCE:
+ * one call the key exists on the Java heap. With the JDK's SunJCE provider:
  * <ul>
  * <li>During {@code Cipher.init}, the provider asks once for the key bytes; hardmem copies them out of the
  *     secret into a new array at that moment, and hands over that array (there is no other heap copy of the key
- *     made by hardmem; no {@code SecretKeySpec}, whose {@code destroy()} still throws on JDK 25). The provider
+ *     made by hardmem; no {@code SecretKeySpec}, whose {@code destroy()} throws instead of wiping). The provider
  *     also derives its own state: the AES round keys and a clone of the key (AES-GCM), the ChaCha20 initial
  *     state, eight of whose sixteen words are the key (ChaCha20-Poly1305).</li>
  * <li>When the call ends, on every path (success, exception), hardmem wipes the array it handed over, then
@@ -63,8 +63,9 @@ import java.util.WeakHashMap;
  * </ul>
  *
  * <p>The plaintext is read through a direct {@link ByteBuffer} view of the segment: hardmem makes no heap copy of
- * it. SunJCE's AES-GCM passes a direct buffer through temporary heap arrays, which it does not wipe: up to 512
- * bytes of the plaintext were found in a heap dump after sealing. ChaCha20-Poly1305 left none.
+ * it. SunJCE's AES-GCM passes a direct buffer through temporary heap arrays, which it does not wipe: a heap dump
+ * after sealing holds up to 512 bytes of the plaintext. ChaCha20-Poly1305 leaves none ({@code HeapDumpHuntTest}
+ * checks it).
  *
  * <h2>Security guarantees</h2>
  * Guaranteed: every nonce is consumed before the cipher runs and is never used again; a nonce from another
