@@ -4,6 +4,7 @@ import dev.hardmem.SecretKind.Key;
 import dev.hardmem.testing.ChildJvm;
 import dev.hardmem.testing.FreeLog;
 import dev.hardmem.testing.FreeWatch;
+import dev.hardmem.testing.Gc;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -11,10 +12,10 @@ import java.io.PrintStream;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.ref.WeakReference;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -94,17 +95,10 @@ class LeakTest {
             Kept kept = keepASegmentDropTheArena();
             MemorySegment segment = kept.segment();
             long address = segment.address();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (kept.arena().get() != null) {
-                assertTrue(System.nanoTime() < deadline, "the SecretArena object was never collected");
-                System.gc();
-                Thread.sleep(10);
-            }
+            assertTrue(Gc.awaitCollected(kept.arena(), Duration.ofSeconds(10)),
+                    "the SecretArena object was never collected");
             // The arena object is gone; give the cleaner every chance to run (wrongly) before looking.
-            for (int i = 0; i < 10; i++) {
-                System.gc();
-                Thread.sleep(20);
-            }
+            Gc.runFor(Duration.ofMillis(200));
             assertTrue(log.at(address).isEmpty(), "freed while a segment was still reachable");
             assertTrue(segment.scope().isAlive());
             for (long i = 0; i < segment.byteSize(); i++) {
@@ -134,10 +128,7 @@ class LeakTest {
             arena = null;
             s = null;
             segment = null;
-            for (int i = 0; i < 5; i++) {
-                System.gc();
-                Thread.sleep(20);
-            }
+            Gc.runFor(Duration.ofMillis(100));
             for (long address : new long[] {arenaBlock, secretBlock}) {
                 List<FreeLog.Freed> frees = log.all().stream().filter(f -> f.address() == address).toList();
                 assertEquals(1, frees.size(), "each block freed exactly once");
@@ -222,11 +213,7 @@ class LeakTest {
             try (FreeWatch watch = FreeWatch.start()) {
                 leakAnArenaHere();
                 leakASecretHere();
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-                while (tee.reports.get() < 2 && System.nanoTime() < deadline) {
-                    System.gc();
-                    Thread.sleep(20);
-                }
+                Gc.awaitUntil(() -> tee.reports.get() >= 2, Duration.ofSeconds(20));
                 System.out.println("freed=" + watch.blocks() + " dirty=" + watch.dirtyBlocks() + " reports="
                         + tee.reports.get());
             }

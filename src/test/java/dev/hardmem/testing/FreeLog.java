@@ -3,6 +3,7 @@ package dev.hardmem.testing;
 import dev.hardmem.internal.alloc.region.FreeListener;
 import dev.hardmem.internal.alloc.region.FreeListeners;
 
+import java.time.Duration;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
@@ -60,15 +61,8 @@ public final class FreeLog implements AutoCloseable {
      * @return the freed block, if it was freed in time
      */
     public Optional<Freed> awaitFreed(long address, long timeoutMillis) throws InterruptedException {
-        long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
-        while (true) {
-            Optional<Freed> f = at(address);
-            if (f.isPresent() || System.nanoTime() > deadline) {
-                return f;
-            }
-            System.gc();
-            Thread.sleep(10);
-        }
+        Gc.awaitUntil(() -> at(address).isPresent(), Duration.ofMillis(timeoutMillis));
+        return at(address);
     }
 
     @Override

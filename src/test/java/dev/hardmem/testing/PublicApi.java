@@ -19,9 +19,9 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * The public API of hardmem, found the way {@code NullHostilityTest} finds it (scanning the compiled classes), but
- * for tests outside package {@code dev.hardmem}: the packages are those {@code module-info.class} exports, so a new
- * package or member is covered without touching the tests that walk the API.
+ * The public API of hardmem, found by scanning the compiled classes of the packages {@code module-info.class}
+ * exports, so that a new package or member is covered without touching the tests that walk the API (the null test,
+ * the bad-input census).
  */
 public final class PublicApi {
     private PublicApi() {

@@ -34,7 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Each bad input gets a clear exception, before any nonce is consumed and before anything is encrypted. */
-class BadInputTest {
+class SealAndOpenRefuseBadInputTest {
     private static final MemorySegment NO_AAD = MemorySegment.ofArray(new byte[0]);
 
     @ParameterizedTest
