@@ -2,24 +2,54 @@ package dev.hardmem.guarded;
 
 import dev.hardmem.Secret;
 import dev.hardmem.SecretKind;
+import dev.hardmem.SystemCallException;
+import dev.hardmem.internal.alloc.GuardedHeap;
+import dev.hardmem.internal.alloc.region.Block;
 import dev.hardmem.internal.os.Errno;
+import dev.hardmem.internal.os.FaultyOs;
 import dev.hardmem.internal.os.GuardProbe;
+import dev.hardmem.internal.os.Memory;
 import dev.hardmem.internal.os.Smaps;
 import dev.hardmem.testing.FreeWatch;
 import org.junit.jupiter.api.Test;
 
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** A {@code Secret} with access-scoped protection is unreadable outside read/write, on a real process. */
-class ProtectedSecretTest {
+/**
+ * Isolated secrets with access-scoped protection: the {@link TierContract}, through {@code Secret} (the only API
+ * that protects), and pages that are unreadable outside {@code read}/{@code write}, on a real process.
+ */
+class ProtectedSecretTest extends TierContract {
+    @Override
+    GuardPolicy policy() {
+        return GuardPolicy.defaults().withAccessProtection(true);
+    }
+
+    @Override
+    Tier tier() {
+        return Tier.ISOLATED;
+    }
+
+    @Override
+    boolean protectsPages() {
+        return true;
+    }
+
+    @Override
+    Held allocate(GuardedAllocator a, long size) {
+        return new SecretHeld(Secret.withContents(SecretKind.Key.class, size, a, s -> { }));
+    }
+
     @Test
     void aProtectedSecretOutsideAnyScopeGivesEfault() throws Exception {
-        GuardedAllocator a = GuardedAllocator.create(GuardPolicy.defaults().withAccessProtection(true));
+        GuardedAllocator a = fresh();
         try (FreeWatch watch = FreeWatch.start()) {
             try (Secret<SecretKind.Key> key = Secret.random(SecretKind.Key.class, 32, a)) {
                 long address = key.read(s -> s.address());
@@ -61,6 +91,62 @@ class ProtectedSecretTest {
             }
             assertEquals(1, watch.blocks());
             assertEquals(0, watch.dirtyBlocks(), "wiped before free even though its pages were PROT_NONE");
+        }
+        assertEquals(0, a.stats().liveSecrets());
+        a.close();
+    }
+
+    @Test
+    void accessScopedProtectionCountsReadersAndWriters() {
+        GuardedAllocator a = fresh();
+        GuardedHeap heap = a.heap();
+        Block b = heap.allocateForSecret(32, 1);
+        long addr = b.raw().address();
+        assertEquals(Errno.EFAULT, GuardProbe.probe(addr), "outside any scope");
+        b.enter(false);
+        assertEquals(0, GuardProbe.probe(addr), "readable inside read");
+        assertEquals("r--p", Smaps.find(addr).perms());
+        b.enter(false);
+        b.enter(true);
+        assertEquals("rw-p", Smaps.find(addr).perms(), "writable inside a nested write");
+        b.exit(true);
+        assertEquals("r--p", Smaps.find(addr).perms());
+        b.exit(false);
+        assertEquals(0, GuardProbe.probe(addr), "one reader still open");
+        b.exit(false);
+        assertEquals(Errno.EFAULT, GuardProbe.probe(addr), "closed again");
+        assertTrue(Smaps.find(addr).hasFlags("lo", "dd", "wf"), "still locked while PROT_NONE");
+        b.enter(true);
+        b.raw().fill((byte) 1);
+        b.exit(true);
+        b.enter(true);
+        b.raw().fill((byte) 0);
+        b.exit(true);
+        heap.free(b);
+        a.close();
+    }
+
+    @Test
+    void aFailedMprotectLeavesTheProtectionCountsTrue() {
+        FaultyOs os = new FaultyOs();
+        GuardedAllocator a = TestAllocators.create(policy(), os);
+        try (FreeWatch watch = FreeWatch.start()) {
+            Secret<SecretKind.Key> key = Secret.random(SecretKind.Key.class, 32, a);
+            long address = key.read(MemorySegment::address);
+            os.inject("mprotect", Errno.ENOMEM, 1);
+            assertThrows(SystemCallException.class, () -> key.read(s -> s.get(ValueLayout.JAVA_BYTE, 0)));
+            assertEquals(Errno.EFAULT, GuardProbe.probe(address), "still PROT_NONE");
+            // Had the failed read been counted, this one would skip mprotect and the JVM would die touching
+            // PROT_NONE memory.
+            byte b = key.read(s -> s.get(ValueLayout.JAVA_BYTE, 0));
+            assertEquals(b, (byte) key.read(s -> s.get(ValueLayout.JAVA_BYTE, 0)));
+            os.inject("mprotect", Errno.ENOMEM, 1);
+            assertThrows(RuntimeException.class, key::close); // the Secret's own wipe cannot open the pages ...
+            assertEquals(1, watch.blocks(), "... but the allocator still freed it");
+            assertTrue(key.isDestroyed());
+            // ... and wiped it: the freed run stays mapped in the pool, so read it back through a raw view.
+            assertEquals(0, GuardProbe.probe(address));
+            assertTrue(FreeWatch.isZero(Memory.at(address, 32)), "the allocator wiped the whole run");
         }
         assertEquals(0, a.stats().liveSecrets());
         a.close();

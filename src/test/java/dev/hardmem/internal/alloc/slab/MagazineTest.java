@@ -1,10 +1,14 @@
-package dev.hardmem.guarded;
+package dev.hardmem.internal.alloc.slab;
 
-import dev.hardmem.internal.alloc.region.Layout;
-import dev.hardmem.internal.alloc.region.Block;
-import dev.hardmem.internal.alloc.GuardedHeap;
-import dev.hardmem.internal.alloc.slab.SlabTier;
 import dev.hardmem.MemoryCorruptionError;
+import dev.hardmem.guarded.Allocation;
+import dev.hardmem.guarded.GuardPolicy;
+import dev.hardmem.guarded.GuardedAllocator;
+import dev.hardmem.guarded.TestAllocators;
+import dev.hardmem.guarded.Tier;
+import dev.hardmem.internal.alloc.GuardedHeap;
+import dev.hardmem.internal.alloc.region.Block;
+import dev.hardmem.internal.alloc.region.Layout;
 import dev.hardmem.internal.os.Memory;
 import org.junit.jupiter.api.Test;
 
@@ -30,7 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * verify() finds damaged in another thread's magazine is never handed out again. See "Who owns a slot" in
  * {@link SlabTier}.
  */
-class ThreadCacheTest {
+class MagazineTest {
     private static final int SIZE = 32;
 
     /** Runs {@code task} on a new platform thread and waits until that thread has ended. */
@@ -55,7 +59,7 @@ class ThreadCacheTest {
     @Test
     void aSecretAllocatedOnOneThreadIsFreedOnAnotherExactlyOnce() throws Exception {
         GuardedAllocator a = GuardedAllocator.create(GuardPolicy.defaults());
-        GuardedHeap heap = a.heap();
+        GuardedHeap heap = TestAllocators.heapOf(a);
         List<Block> blocks = onPlatformThreadThatEnds(() -> {
             List<Block> made = new ArrayList<>();
             for (int i = 0; i < 100; i++) {
@@ -134,7 +138,7 @@ class ThreadCacheTest {
     @Test
     void threadsThatComeAndGoDoNotPileUpMagazines() throws Exception {
         GuardedAllocator a = GuardedAllocator.create(GuardPolicy.defaults());
-        SlabTier slabs = (a.heap()).slabs();
+        SlabTier slabs = TestAllocators.heapOf(a).slabs();
         for (int i = 0; i < 50; i++) {
             onPlatformThreadThatEnds(() -> {
                 a.allocate(SIZE, 1, Tier.SLAB).close();
@@ -153,7 +157,7 @@ class ThreadCacheTest {
         // A Cleaner's thread erases its thread-locals before every cleanup action (JDK 25 CleanerImpl): each
         // action below runs on that one thread with a fresh thread-local map.
         GuardedAllocator a = GuardedAllocator.create(GuardPolicy.defaults());
-        SlabTier slabs = (a.heap()).slabs();
+        SlabTier slabs = TestAllocators.heapOf(a).slabs();
         Cleaner cleaner = Cleaner.create();
         int rounds = 20;
         java.util.concurrent.CountDownLatch ran = new java.util.concurrent.CountDownLatch(rounds);
@@ -213,7 +217,7 @@ class ThreadCacheTest {
         GuardedAllocator a = GuardedAllocator.create(GuardPolicy.defaults());
         a.allocate(SIZE, 1, Tier.SLAB).close(); // this thread now has magazines for it
         a.close();
-        return new WeakReference<>(a.heap());
+        return new WeakReference<>(TestAllocators.heapOf(a));
     }
 
     @Test

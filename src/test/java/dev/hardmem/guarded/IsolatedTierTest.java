@@ -1,0 +1,84 @@
+package dev.hardmem.guarded;
+
+import dev.hardmem.MemoryCorruptionError;
+import dev.hardmem.internal.alloc.isolated.IsolatedProbe;
+import dev.hardmem.internal.alloc.region.Layout;
+import dev.hardmem.internal.os.Errno;
+import dev.hardmem.internal.os.GuardProbe;
+import dev.hardmem.internal.os.Memory;
+import dev.hardmem.testing.FreeWatch;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The isolated tier: the {@link TierContract}, and what only an isolated secret has: a run of pages of its own,
+ * ending against a guard page, with padding below its canary that {@code verify()} checks.
+ */
+class IsolatedTierTest extends TierContract {
+    private static final long PAGE = Memory.pageSize();
+
+    @Override
+    GuardPolicy policy() {
+        return GuardPolicy.defaults();
+    }
+
+    @Override
+    Tier tier() {
+        return Tier.ISOLATED;
+    }
+
+    @Test
+    void isolatedSecretEndsAtATrailingGuardPageAndStartsAfterALeadingOne() {
+        GuardedAllocator a = fresh();
+        for (long size : new long[] {1, 32, 100, PAGE - 16, PAGE, 3 * PAGE + 5}) {
+            try (Allocation x = a.allocate(size, 1, Tier.ISOLATED)) {
+                MemorySegment s = x.segment();
+                long end = s.address() + size;
+                assertEquals(0, end % PAGE, "user bytes end on the page boundary, size " + size);
+                assertEquals(0, GuardProbe.probe(end - 1), "last byte readable");
+                assertEquals(Errno.EFAULT, GuardProbe.probe(end), "one past the end is the guard, size " + size);
+                long runStart = end - Layout.isolatedPages(size, 1) * PAGE;
+                assertEquals(0, GuardProbe.probe(runStart), "first data page readable");
+                assertEquals(Errno.EFAULT, GuardProbe.probe(runStart - 1), "the leading guard, size " + size);
+                assertTrue(s.address() - Layout.CANARY >= runStart, "the canary fits before the secret");
+            }
+        }
+        a.close();
+    }
+
+    @Test
+    void freeWipesTheWholeRun() {
+        GuardedAllocator a = fresh();
+        Allocation y = a.allocate(5000, 1, Tier.ISOLATED);
+        MemorySegment run = IsolatedProbe.run(y.block);
+        y.segment().fill((byte) 0x77);
+        y.close();
+        assertTrue(FreeWatch.isZero(run), "the whole isolated run is wiped");
+        a.close();
+    }
+
+    @Test
+    void verifyFindsWritesIntoThePaddingBelowAnIsolatedSecretAndIntoAFreeSlot() {
+        GuardedAllocator a = fresh();
+        Allocation live = a.allocate(32, 1, Tier.ISOLATED);
+        long runStart = live.segment().address() + 32 - Memory.pageSize();
+        Memory.at(runStart + 100, 1).set(ValueLayout.JAVA_BYTE, 0, (byte) 1); // far below the canary
+        assertThrows(MemoryCorruptionError.class, a::verify);
+        live.close();
+        Allocation other = a.allocate(32, 1, Tier.ISOLATED);
+        long freedRun = other.segment().address() + 32 - Memory.pageSize();
+        other.close();
+        Memory.at(freedRun + 10, 1).set(ValueLayout.JAVA_BYTE, 0, (byte) 1); // a write after free, into padding
+        MemoryCorruptionError e = assertThrows(MemoryCorruptionError.class, a::verify);
+        assertTrue(e.getMessage().contains("verify found 1"), e.getMessage());
+        a.verify(); // both slots are quarantined now: nothing left to report
+        assertEquals(2, a.stats().quarantinedSlots());
+        a.close();
+    }
+}
