@@ -1,5 +1,7 @@
 package dev.hardmem.guarded;
 
+import java.time.Duration;
+import dev.hardmem.testing.Gc;
 import dev.hardmem.internal.alloc.region.Layout;
 import dev.hardmem.internal.alloc.region.Block;
 import dev.hardmem.internal.alloc.GuardedHeap;
@@ -186,11 +188,7 @@ class GuardedAllocatorTest {
         try (FreeWatch watch = FreeWatch.start()) {
             Thread t = Thread.ofPlatform().start(() -> a.allocate(48).segment().fill((byte) 0x5A));
             t.join(); // the thread is gone; its allocation is unreachable and can be freed from no thread
-            long deadline = System.nanoTime() + 10_000_000_000L;
-            while (a.stats().liveSecrets() > 0 && System.nanoTime() < deadline) {
-                System.gc();
-                Thread.sleep(20);
-            }
+            Gc.awaitUntil(() -> a.stats().liveSecrets() == 0, Duration.ofSeconds(10));
             assertEquals(0, a.stats().liveSecrets(), "the cleaner did not free it");
             assertEquals(1, watch.blocks());
             assertEquals(0, watch.dirtyBlocks(), "wiped before it was freed");

@@ -151,4 +151,32 @@ class ProtectedSecretTest extends TierContract {
         assertEquals(0, a.stats().liveSecrets());
         a.close();
     }
+
+    @Test
+    void aFreeWhoseMprotectFailsChangesNothingAndALaterFreeWipesAndFreesIt() {
+        FaultyOs os = new FaultyOs();
+        GuardedAllocator a = TestAllocators.create(policy(), os);
+        GuardedHeap heap = TestAllocators.heapOf(a);
+        try (FreeWatch watch = FreeWatch.start()) {
+            Block b = heap.allocateForSecret(32, 1);
+            b.enter(true);
+            b.raw().fill((byte) 0x5A);
+            b.exit(true);
+            os.inject("mprotect", Errno.ENOMEM, 1);
+            assertThrows(SystemCallException.class, () -> heap.free(b));
+            assertEquals(0, watch.blocks(), "not freed");
+            assertEquals(1, a.stats().liveSecrets(), "still live");
+            assertEquals(Errno.EFAULT, GuardProbe.probe(b.address()), "still PROT_NONE");
+            b.enter(true); // the secret is intact, and can be wiped and freed as any other
+            assertEquals((byte) 0x5A, b.raw().get(ValueLayout.JAVA_BYTE, 31));
+            b.wipe();
+            b.exit(true);
+            heap.free(b);
+            assertEquals(1, watch.blocks());
+            assertEquals(0, watch.dirtyBlocks());
+            assertThrows(IllegalStateException.class, () -> heap.free(b), "freed once, not twice");
+        }
+        assertEquals(0, a.stats().liveSecrets());
+        a.close();
+    }
 }

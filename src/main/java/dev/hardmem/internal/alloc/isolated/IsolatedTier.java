@@ -127,7 +127,16 @@ public final class IsolatedTier {
         }
         MemorySegment run = slot.run;
         if (b.protect) {
-            os.mprotect(run, Platform.PROT_READ | Platform.PROT_WRITE);
+            try {
+                os.mprotect(run, Platform.PROT_READ | Platform.PROT_WRITE);
+            } catch (RuntimeException | Error e) {
+                // The pages stay PROT_NONE, the secret in them unwiped: it is still live, and a later free can
+                // finish the job. Nothing changed.
+                synchronized (b) {
+                    b.freed = false;
+                }
+                throw e;
+            }
         }
         long canaryOffset = b.canaryOffset();
         long end = b.userOffset + b.size();

@@ -1,5 +1,7 @@
 package dev.hardmem.internal.alloc.slab;
 
+import java.time.Duration;
+import dev.hardmem.testing.Gc;
 import dev.hardmem.MemoryCorruptionError;
 import dev.hardmem.guarded.Allocation;
 import dev.hardmem.guarded.GuardPolicy;
@@ -167,11 +169,7 @@ class MagazineTest {
                 ran.countDown();
             });
         }
-        long deadline = System.nanoTime() + 20_000_000_000L;
-        while (ran.getCount() > 0 && System.nanoTime() < deadline) {
-            System.gc();
-            ran.await(50, TimeUnit.MILLISECONDS);
-        }
+        Gc.awaitUntil(() -> ran.getCount() == 0, Duration.ofSeconds(20));
         assertEquals(0, ran.getCount(), "the cleaner did not run every action");
         assertEquals(1, slabs.threadsWithMagazines(), "one thread, one set of magazines");
         assertEquals(0, a.stats().liveSecrets());
@@ -205,11 +203,7 @@ class MagazineTest {
     @Test
     void aClosedAllocatorIsNotKeptAliveByTheThreadsThatUsedIt() throws Exception {
         WeakReference<Object> heap = useAndClose();
-        long deadline = System.nanoTime() + 20_000_000_000L;
-        while (heap.get() != null && System.nanoTime() < deadline) {
-            System.gc();
-            Thread.sleep(20);
-        }
+        Gc.awaitCollected(heap, Duration.ofSeconds(20));
         assertTrue(heap.get() == null, "this thread's magazines keep a closed allocator reachable");
     }
 
