@@ -14,12 +14,10 @@ import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.SelectableChannel;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -58,21 +56,21 @@ import java.util.function.Function;
  * <h2>Security guarantees</h2>
  * Guaranteed: the bytes never enter the Java heap through this class (except through {@code insecure...}), are
  * written by {@link #random} straight from the kernel, and are wiped before the memory is freed, on close and,
- * for a secret that was never closed, by a {@link Cleaner} (which also logs a warning). Not guaranteed: copies
- * the caller makes inside {@code read}, copies a JCA provider makes of a key, values the JIT keeps in registers
- * or spills to the stack.
+ * for a secret that was never closed, by hardmem's leak watcher (which also logs a warning). Not guaranteed:
+ * copies the caller makes inside {@code read}, copies a JCA provider makes of a key, values the JIT keeps in
+ * registers or spills to the stack.
  *
  * @param <K> the kind of secret
  */
 public final class Secret<K extends SecretKind> implements AutoCloseable, Destroyable {
-    private static final AtomicLong IDS = new AtomicLong();
+    /** Orders the locks of two secrets whose identity hashes are equal, in {@link #contentEquals}. */
+    private static final Object TIE = new Object();
 
     private final Class<K> kind;
     private final long size;
     private final State state;
-    private final Cleaner.Cleanable cleanable;
+    private final Leaks.Registration cleanable;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
-    private final long id = IDS.incrementAndGet();
 
     private Secret(Class<K> kind, long size, long capacity, SecretAllocator allocator) {
         this.kind = Objects.requireNonNull(kind, "kind");
@@ -83,7 +81,7 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
         this.size = size;
         Block block = allocator.allocateForSecret(capacity, 1);
         this.state = new State(allocator, block, Leaks.site("Secret"));
-        this.cleanable = Leaks.CLEANER.register(this, state);
+        this.cleanable = Leaks.register(this, state);
     }
 
     /** The memory of a secret; also its cleanup action, so it must not refer to the secret. */
@@ -316,7 +314,7 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
         this.kind = kind;
         this.size = size;
         this.state = new State(allocator, block, Leaks.site("Secret"));
-        this.cleanable = Leaks.CLEANER.register(this, state);
+        this.cleanable = Leaks.register(this, state);
     }
 
     private void fillOrDestroy(Consumer<? super MemorySegment> writer) {
@@ -391,11 +389,18 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
     public boolean contentEquals(Secret<K> other) {
         Objects.requireNonNull(other, "other");
         if (other == this) {
-            checkOpenLocked();
-            return true;
+            return read(s -> true); // open, or it throws
         }
-        // Lock in a fixed order so two threads comparing a with b and b with a cannot deadlock.
-        Secret<K> first = id < other.id ? this : other;
+        // Lock in a fixed order so two threads comparing a with b and b with a cannot deadlock: by identity hash,
+        // and in the rare tie, under one lock (a counter of secrets would be an atomic every thread shares).
+        int h = System.identityHashCode(this);
+        int o = System.identityHashCode(other);
+        if (h == o) {
+            synchronized (TIE) {
+                return read(a -> other.read(b -> ConstantTime.equals(a, b)));
+            }
+        }
+        Secret<K> first = h < o ? this : other;
         Secret<K> second = first == this ? other : this;
         return first.read(a -> second.read(b -> ConstantTime.equals(a, b)));
     }
@@ -467,15 +472,6 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
     private void checkOpen() {
         if (state.closed) {
             throw SecretArena.alreadyClosed();
-        }
-    }
-
-    private void checkOpenLocked() {
-        lock.readLock().lock();
-        try {
-            checkOpen();
-        } finally {
-            lock.readLock().unlock();
         }
     }
 

@@ -11,7 +11,6 @@ import dev.hardmem.internal.os.Memory;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.ref.Cleaner;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -39,15 +38,17 @@ import java.util.Objects;
  *
  * <h2>Closing: lifetime first, then wipe, then free</h2>
  * {@code close()} first ends the lifetime of the segments (the JDK's own scope closes, so no thread can read or
- * write them any more), then wipes every byte of every segment, then gives the memory back. If a wipe or a free
- * fails, the others still happen, and then the first failure is thrown. Wiping is done here, never from a
+ * write them any more), then wipes every byte of each segment and gives its memory back (the allocator wipes as it
+ * checks its canaries: one pass). If one fails, the others still happen, and then the first failure is thrown. A
+ * segment's memory is always wiped before it is given back. Wiping is done here, never from a
  * {@code reinterpret} cleanup action: from JDK 25, a confined arena runs its first registered cleanup first, so a
  * wipe registered after the allocation would touch freed memory.
  *
- * <p>An arena that becomes unreachable without being closed is still wiped and freed, by a {@link Cleaner}, and a
- * warning is logged through {@link System.Logger} (logger {@code dev.hardmem}); run with
- * {@code -Ddev.hardmem.leakDetection=stack} to have it name where the arena was opened. The cleaner waits until
- * no segment of the arena is reachable either, so it never frees memory still in use.
+ * <p>An arena that becomes unreachable without being closed is still wiped and freed, by hardmem's leak watcher,
+ * and a warning is logged through {@link System.Logger} (logger {@code dev.hardmem}); run with
+ * {@code -Ddev.hardmem.leakDetection=stack} to have it name where the arena was opened. The watcher waits until
+ * no segment of the arena is reachable either, so it never frees memory still in use. Registering with it takes no
+ * lock that other threads share (unlike a {@link java.lang.ref.Cleaner}).
  *
  * <h2>Security guarantees</h2>
  * Guaranteed: the memory is outside the Java heap, so the garbage collector never copies it; it is zeroed when
@@ -63,7 +64,7 @@ public final class SecretArena implements Arena {
     private final Blocks blocks;
     /** Where the memory comes from when it is the lifetime's own (confined unguarded arenas); else {@code null}. */
     private final LifetimeAllocator ownMemory;
-    private final Cleaner.Cleanable cleanable;
+    private final Leaks.Registration cleanable;
 
     private SecretArena(boolean shared, SecretAllocator allocator) {
         this.lifetime = shared ? Arena.ofShared() : Arena.ofConfined();
@@ -76,11 +77,11 @@ public final class SecretArena implements Arena {
         if (ownMemory != null) {
             allocator = ownMemory;
         }
-        String what = "SecretArena." + (shared ? "ofShared" : "ofConfined") + " (" + allocator.name() + ")";
-        this.blocks = new Blocks(allocator, what, Leaks.site(what));
+        Throwable site = Leaks.site(shared ? "SecretArena.ofShared" : "SecretArena.ofConfined");
+        this.blocks = new Blocks(allocator, shared, site);
         // Registered on the scope, not on this object: segments keep the scope reachable, so the cleaner cannot
         // free memory that a live segment still points to.
-        this.cleanable = Leaks.CLEANER.register(lifetime.scope(), blocks);
+        this.cleanable = Leaks.register(lifetime.scope(), blocks);
     }
 
     /**
@@ -261,6 +262,7 @@ public final class SecretArena implements Arena {
 
             @Override
             public void free() {
+                wipe(); // the lifetime arena frees it later, when the arena closes
                 listener.freeing(raw());
             }
         }
@@ -284,17 +286,19 @@ public final class SecretArena implements Arena {
 
     /** The memory an arena owns; also its cleanup action, so it must not refer to the arena. */
     private static final class Blocks implements Runnable {
+        private static final Block[] NONE = new Block[0];
+
         final SecretAllocator allocator;
-        final String what;
+        final boolean shared;
         final Throwable site;
         Block[] items = new Block[4];
         int count;
         boolean closed;
         Throwable failure;
 
-        Blocks(SecretAllocator allocator, String what, Throwable site) {
+        Blocks(SecretAllocator allocator, boolean shared, Throwable site) {
             this.allocator = allocator;
-            this.what = what;
+            this.shared = shared;
             this.site = site;
         }
 
@@ -305,7 +309,7 @@ public final class SecretArena implements Arena {
             items[count++] = b;
         }
 
-        /** Wipes every block, then frees every block; runs once, from close() or from the cleaner. */
+        /** Wipes and frees every block, each whatever happened to the others; runs once, from close() or the cleaner. */
         @Override
         public void run() {
             boolean leaked;
@@ -316,20 +320,13 @@ public final class SecretArena implements Arena {
                 closed = true;
                 all = items;
                 n = count;
-                items = new Block[0];
+                items = NONE;
                 count = 0;
             }
             Throwable first = null;
             for (int i = 0; i < n; i++) {
                 try {
-                    all[i].wipe();
-                } catch (RuntimeException | Error e) {
-                    first = first == null ? e : first;
-                }
-            }
-            for (int i = 0; i < n; i++) {
-                try {
-                    allocator.free(all[i]);
+                    allocator.free(all[i]); // wipes, then frees
                 } catch (RuntimeException | Error e) {
                     first = first == null ? e : first;
                 }
@@ -337,7 +334,9 @@ public final class SecretArena implements Arena {
             }
             failure = first;
             if (leaked) {
-                Leaks.report(what, site);
+                // Named only now: building the name at every open would cost more than the rest of the open.
+                Leaks.report("SecretArena." + (shared ? "ofShared" : "ofConfined") + " (" + allocator.name() + ")",
+                        site);
             }
         }
     }

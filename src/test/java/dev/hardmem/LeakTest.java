@@ -79,6 +79,28 @@ class LeakTest {
         }
     }
 
+    @Test
+    void arenasAndSecretsLeakedByThreadsThatEndedAreStillWipedAndFreed() throws Exception {
+        // What keeps a leak registration reachable is the list of the thread that opened the owner: it must outlive
+        // the thread, platform or virtual.
+        for (Thread.Builder builder : List.of(Thread.ofPlatform(), Thread.ofVirtual())) {
+            try (FreeLog log = FreeLog.start()) {
+                List<Long> addresses = new java.util.concurrent.CopyOnWriteArrayList<>();
+                Thread t = builder.start(() -> {
+                    addresses.addAll(leakAnArena(false));
+                    addresses.addAll(leakAnArena(true));
+                    addresses.add(leakASecret());
+                });
+                t.join();
+                for (long address : addresses) {
+                    Optional<FreeLog.Freed> f = log.awaitFreed(address, TIMEOUT_MS);
+                    assertTrue(f.isPresent(), "not freed within " + TIMEOUT_MS + " ms (" + builder + ")");
+                    assertTrue(f.get().zero(), "freed without being wiped (" + builder + ")");
+                }
+            }
+        }
+    }
+
     private record Kept(MemorySegment segment, WeakReference<SecretArena> arena) {
     }
 

@@ -29,8 +29,10 @@ import static org.junit.jupiter.api.Assertions.fail;
  * block that was handed out has been freed, wiped.
  */
 class SharedArenaStressTest {
-    private static final int THREADS = 8;
-    private static final int ROUNDS = 8;
+    /** The most threads the machine runs at once, doubled, and at least 8. */
+    private static final int THREADS = Math.max(8, 2 * Runtime.getRuntime().availableProcessors());
+    /** 8 rounds; the stress profile (30 s instead of 3) runs ten times as many. */
+    private static final int ROUNDS = (int) Math.max(8, 8 * Long.getLong("hardmem.stress.seconds", 3) / 3);
     /** Bounds the memory a round takes (the default allocator locks it) to a few MiB. */
     private static final int MAX_PER_WORKER = 2000;
 

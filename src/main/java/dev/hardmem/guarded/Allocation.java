@@ -3,6 +3,7 @@ package dev.hardmem.guarded;
 import dev.hardmem.internal.alloc.GuardedHeap;
 import dev.hardmem.internal.alloc.Leaks;
 import dev.hardmem.internal.alloc.region.GuardedBlock;
+import dev.hardmem.internal.alloc.region.Refusals;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -53,9 +54,7 @@ public final class Allocation implements AutoCloseable {
 
         @Override
         public void run() {
-            // Wipe, then free: the same order as SecretArena.close.
-            block.wipe();
-            heap.free(block);
+            heap.free(block); // wipes, then frees
             if (!explicit) {
                 Leaks.report("Allocation", site);
             }
@@ -93,8 +92,9 @@ public final class Allocation implements AutoCloseable {
             lifetime.close(); // WrongThreadException from another thread
         } catch (IllegalStateException e) {
             // A confined arena has only one way to fail this on its own thread: it is closed already.
-            throw new IllegalStateException("this allocation was already freed (double free); nothing was changed",
-                    e);
+            IllegalStateException twice = Refusals.doubleFree();
+            twice.initCause(e);
+            throw twice;
         }
     }
 

@@ -133,7 +133,8 @@ public final class GuardedAllocator {
      *
      * @param allocation what to free
      * @throws IllegalArgumentException          if this allocator did not hand it out
-     * @throws IllegalStateException             if it was already freed, or this allocator is closed
+     * @throws IllegalStateException             if it was already freed (every allocation of a closed allocator
+     *                                           was)
      * @throws WrongThreadException              if called from a thread other than the one that allocated it
      * @throws dev.hardmem.MemoryCorruptionError if its canary was overwritten (the memory is still wiped and
      *                                           freed, its slot quarantined)

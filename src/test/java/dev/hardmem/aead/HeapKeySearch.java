@@ -54,6 +54,10 @@ public final class HeapKeySearch {
                 }
             }
             UsedNonce.fromWire(new byte[1]); // keep the nonce classes loaded alike in both runs
+            long collections = 0;
+            for (var gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+                collections += gc.getCollectionCount();
+            }
             Files.deleteIfExists(dump);
             ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class).dumpHeap(dump.toString(), false);
             byte[] heap = Files.readAllBytes(dump);
@@ -62,6 +66,7 @@ public final class HeapKeySearch {
                     + count(heap, swapWords(key.insecureCopyToHeap())));
             System.out.println("control " + count(heap, control.insecureCopyToHeap()) + " "
                     + count(heap, swapWords(control.insecureCopyToHeap())));
+            System.out.println("collections " + collections);
         }
     }
 

@@ -17,8 +17,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class JcaKeyCopyTest {
     @Test
     void afterSealingAndOpeningTheKeyIsNotOnTheHeap() throws Exception {
-        ChildJvm.Result r = ChildJvm.run(List.of(), List.of("-Xmx64m", "-XX:+UseSerialGC"), HeapKeySearch.class,
-                "heap.hprof");
+        // A young generation large enough that no collection runs before the dump: the dump includes unreachable
+        // objects, and a collection would reclaim the control's copies, which prove that the search works.
+        ChildJvm.Result r = ChildJvm.run(List.of(), List.of("-Xmx160m", "-Xmn128m", "-XX:+UseSerialGC"),
+                HeapKeySearch.class, "heap.hprof");
         assertEquals(0, r.exitCode(), r.output());
         String[] lines = r.stdout().strip().split("\n");
         String[] key = lines[0].split(" ");
@@ -26,6 +28,7 @@ class JcaKeyCopyTest {
         assertEquals("key", key[0], r.output());
         assertEquals("0", key[1], "raw key bytes on the heap\n" + r.output());
         assertEquals("0", key[2], "AES round keys on the heap\n" + r.output());
+        assertEquals("collections 0", lines[2], "nothing was collected before the dump\n" + r.output());
         assertTrue(Integer.parseInt(control[1]) > 0, "the search finds plain JCA's copies\n" + r.output());
     }
 }

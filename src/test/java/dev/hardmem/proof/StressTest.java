@@ -1,6 +1,8 @@
 package dev.hardmem.proof;
 
+import dev.hardmem.Secret;
 import dev.hardmem.SecretArena;
+import dev.hardmem.SecretKind;
 import dev.hardmem.guarded.Allocation;
 import dev.hardmem.guarded.GuardPolicy;
 import dev.hardmem.guarded.GuardedAllocator;
@@ -12,7 +14,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -21,10 +25,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * 8 threads allocate, use and free against shared arenas and the slab allocator directly, while another thread
- * keeps closing and replacing the shared arena. 3 seconds by default; {@code -Dhardmem.stress.seconds=30} (the
- * {@code stress} profile) for the long run. Afterwards the counts balance, nothing is corrupted, and every freed
- * byte was zero when it was freed.
+ * Twice as many threads as the machine has cores (at least 8) allocate, use and free against shared arenas, the
+ * guarded allocator directly (slab and isolated sizes, freed on their own thread or another's) and secrets, while
+ * another thread keeps closing and replacing the shared arena. 3 seconds by default;
+ * {@code -Dhardmem.stress.seconds=30} (the {@code stress} profile) for the long run. Afterwards the counts balance,
+ * nothing is corrupted, no memory was handed out twice while live, and every freed byte was zero when it was freed.
  */
 class StressTest {
     @Test
@@ -36,9 +41,11 @@ class StressTest {
         AtomicLong operations = new AtomicLong();
         AtomicLong closedUnderUs = new AtomicLong();
         long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+        int threadCount = Math.max(8, 2 * Runtime.getRuntime().availableProcessors());
+        Set<Long> live = ConcurrentHashMap.newKeySet();
         try (FreeWatch watch = FreeWatch.start()) {
             List<Thread> threads = new ArrayList<>();
-            for (int t = 0; t < 8; t++) {
+            for (int t = 0; t < threadCount; t++) {
                 int id = t;
                 threads.add(Thread.ofPlatform().start(() -> {
                     SplittableRandom r = new SplittableRandom(id);
@@ -47,14 +54,26 @@ class StressTest {
                         try {
                             long size = 1 + r.nextInt(r.nextBoolean() ? 64 : 6000);
                             long value = r.nextLong();
-                            if (id % 2 == 0) {
+                            if (id % 3 == 0) {
                                 Allocation a = alloc.allocate(size);
+                                if (!live.add(a.segment().address())) {
+                                    unexpected.add(new AssertionError("live memory was handed out twice"));
+                                }
                                 a.segment().fill((byte) value);
                                 mine.add(a);
                                 if (mine.size() > 50 || r.nextInt(3) == 0) {
                                     Allocation old = mine.remove(r.nextInt(mine.size()));
                                     check(old.segment());
+                                    live.remove(old.segment().address()); // before the free: still ours
                                     old.close();
+                                }
+                            } else if (id % 3 == 1) {
+                                try (Secret<SecretKind.Key> key = Secret.random(SecretKind.Key.class, size, alloc)) {
+                                    key.write(k -> k.fill((byte) value));
+                                    key.read(k -> {
+                                        check(k);
+                                        return null;
+                                    });
                                 }
                             } else {
                                 MemorySegment s = shared.get().allocate(size);

@@ -1,27 +1,51 @@
 package dev.hardmem.internal.alloc;
 
-import java.lang.ref.Cleaner;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.lang.ref.PhantomReference;
 import java.lang.ref.ReferenceQueue;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
- * What happens to secret memory whose owner was never closed: a {@link Cleaner} wipes and frees it, and a warning
+ * What happens to secret memory whose owner was never closed: a watcher thread wipes and frees it, and a warning
  * through {@link System.Logger} says where the owner was opened.
+ *
+ * <h2>Without a lock every thread shares</h2>
+ * The JDK's {@link java.lang.ref.Cleaner} keeps every registration in one list behind one lock, which every thread
+ * that opens or closes an owner takes: at 16 threads, most of their time. Here a registration is a
+ * {@link PhantomReference} that must stay strongly reachable until it is enqueued, so something must hold it; what
+ * holds it is the registering thread's own list, appended to without a lock. Closing an owner only marks its
+ * registration done (a compare-and-set on the registration itself); the owning thread drops done registrations
+ * when its list fills up. Virtual threads, which may number in the millions, share 64 lists, each behind its own
+ * monitor, chosen by thread id. A platform thread's list is also registered (once per thread, under a lock) so it
+ * stays reachable after the thread dies: an owner leaked by a thread that ended is still wiped.
  *
  * <p>Capturing a stack trace at every open costs about a microsecond, so by default the warning names only the
  * kind of owner. Run with {@code -Ddev.hardmem.leakDetection=stack} to record where each arena and secret was
  * opened (as Netty's leak detector does with its level property).
  */
 public final class Leaks {
-    /** The shared cleaner thread of hardmem. */
-    public static final Cleaner CLEANER = Cleaner.create();
-
     private static final boolean STACKS = "stack".equals(System.getProperty("dev.hardmem.leakDetection"));
     private static final System.Logger LOG = System.getLogger("dev.hardmem");
 
     private static final ReferenceQueue<Object> WATCHED = new ReferenceQueue<>();
 
+    /** Each platform thread's list of registrations, found fast. */
+    private static final ThreadLocal<Holder> MINE = ThreadLocal.withInitial(Leaks::newHolder);
+    /**
+     * Every platform thread's list, by thread: keeps them reachable after their threads end, and gives a thread whose
+     * thread-locals the JDK erased (a {@code Cleaner}'s, common-pool workers') its own list back. Guarded by itself.
+     */
+    private static final Map<Thread, Holder> PLATFORM = new HashMap<>();
+    /** The lists virtual threads share, each guarded by its own monitor. */
+    private static final Holder[] STRIPES = new Holder[64];
+
     static {
+        for (int i = 0; i < STRIPES.length; i++) {
+            STRIPES[i] = new Holder(null);
+        }
         Thread t = new Thread(Leaks::watchLoop, "hardmem-leak-watch");
         t.setDaemon(true);
         t.start();
@@ -31,13 +55,13 @@ public final class Leaks {
     }
 
     /**
-     * A cheaper cleaner for owners made by the million ({@code Allocation}s): a phantom reference to the owner's
-     * scope that the allocator keeps reachable in its slot metadata, so registering costs one small object and no
-     * lock (a {@link Cleaner} keeps a global list behind a lock). Subclasses say what to do in {@link #run()},
-     * which must not refer to the referent; {@link #cancel()} it when the owner is freed.
+     * Something to run once the owner it watches becomes phantom reachable, unless it was cancelled first. The
+     * caller keeps it strongly reachable ({@link Registration}s are kept by their thread's list; an
+     * {@code Allocation}'s watch by the allocator's slot metadata), or it is never enqueued. Subclasses say what to
+     * do in {@link #run()}, which must not refer to the referent.
      */
     public abstract static class Watch extends PhantomReference<Object> implements Runnable {
-        /** Watches {@code referent}; the caller must keep this watch reachable, or it is never enqueued. */
+        /** Watches {@code referent}. */
         protected Watch(Object referent) {
             super(referent, WATCHED);
         }
@@ -45,6 +69,121 @@ public final class Leaks {
         /** The owner was freed properly: {@link #run()} will never be called by the watcher. */
         public void cancel() {
             clear();
+        }
+    }
+
+    /**
+     * {@return a registration that runs {@code action} once: when {@link Registration#clean()} is called, or when
+     * {@code owner} becomes phantom reachable, whichever comes first}
+     *
+     * @param owner  what to watch: {@code action} must not refer to it
+     * @param action wipes and frees the owner's memory, and reports a leak if it was not closed
+     */
+    public static Registration register(Object owner, Runnable action) {
+        Registration r = new Registration(owner, action);
+        Thread t = Thread.currentThread();
+        if (t.isVirtual()) {
+            Holder h = STRIPES[(int) (t.threadId() & (STRIPES.length - 1))];
+            synchronized (h) {
+                h.add(r);
+            }
+        } else {
+            MINE.get().add(r);
+        }
+        return r;
+    }
+
+    /** An owner's registration: {@link #clean()} runs its action now, exactly once, on whichever thread asks. */
+    public static final class Registration extends Watch {
+        private static final VarHandle DONE;
+
+        static {
+            try {
+                DONE = MethodHandles.lookup().findVarHandle(Registration.class, "done", boolean.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        private final Runnable action;
+        @SuppressWarnings("unused") // through DONE
+        private volatile boolean done;
+
+        private Registration(Object owner, Runnable action) {
+            super(owner);
+            this.action = action;
+        }
+
+        /** Unregisters and runs the action, unless it has run already. */
+        public void clean() {
+            if (DONE.compareAndSet(this, false, true)) {
+                clear();
+                action.run();
+            }
+        }
+
+        /** Called by the watcher: the owner was never closed. */
+        @Override
+        public void run() {
+            clean();
+        }
+
+        boolean done() {
+            return done;
+        }
+    }
+
+    /** A list of registrations that keeps them reachable. Touched by its thread, or under its own monitor. */
+    private static final class Holder {
+        /** The platform thread that appends to it; {@code null} for the lists virtual threads share. */
+        final Thread thread;
+        private Registration[] items = new Registration[16];
+        private int count;
+
+        Holder(Thread thread) {
+            this.thread = thread;
+        }
+
+        void add(Registration r) {
+            if (count == items.length) {
+                makeRoom();
+            }
+            items[count++] = r;
+        }
+
+        /** Drops the registrations that are done; grows if more than half are still live. */
+        private void makeRoom() {
+            int n = dropDone();
+            if (n > items.length / 2) {
+                items = Arrays.copyOf(items, items.length * 2);
+            }
+        }
+
+        /** {@return how many registrations are left} after dropping those that are done. */
+        int dropDone() {
+            int n = 0;
+            for (int i = 0; i < count; i++) {
+                if (!items[i].done()) {
+                    items[n++] = items[i];
+                }
+            }
+            Arrays.fill(items, n, count, null);
+            count = n;
+            return n;
+        }
+    }
+
+    private static Holder newHolder() {
+        Thread t = Thread.currentThread();
+        synchronized (PLATFORM) {
+            Holder h = PLATFORM.get(t);
+            if (h == null) {
+                // A new thread is the moment to forget the lists of threads that ended, once nothing is left in them.
+                PLATFORM.values().removeIf(o -> !o.thread.isAlive() && o.dropDone() == 0);
+                h = new Holder(t);
+                PLATFORM.put(t, h);
+            }
+            return h;
         }
     }
 

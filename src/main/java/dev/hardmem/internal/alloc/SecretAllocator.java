@@ -8,8 +8,8 @@ import dev.hardmem.internal.alloc.region.Block;
  *
  * <p>Contract: {@link #allocate} returns zeroed memory of exactly the size asked for, aligned as asked, that never
  * moves and never grows; its arguments were checked by the caller ({@link #checkSizeAndAlignment}), once, at the
- * public API. The caller {@linkplain Block#wipe wipes} a block before it calls {@link #free}, which checks what the
- * allocator guards (canaries, slack), zeroes whatever else it must, and gives the block back.
+ * public API. {@link #free} checks what the allocator guards (canaries, slack), wipes the block (each tier zeroes
+ * at least every byte the block used, in the same pass as its checks), and gives it back.
  */
 public interface SecretAllocator {
     /**
@@ -30,7 +30,7 @@ public interface SecretAllocator {
     }
 
     /**
-     * Gives back {@code block}, which the caller has wiped.
+     * Wipes {@code block} and gives it back.
      *
      * @throws IllegalArgumentException if this allocator did not hand it out; nothing is changed
      * @throws IllegalStateException    if it was already freed; nothing is changed

@@ -48,6 +48,7 @@ public final class UnguardedAllocator implements SecretAllocator {
 
         @Override
         public void free() {
+            wipe();
             owner.listener.freeing(raw());
             Libc.free(base);
         }

@@ -6,6 +6,7 @@ import dev.hardmem.internal.alloc.region.Counts;
 import dev.hardmem.internal.alloc.region.FreeListener;
 import dev.hardmem.internal.alloc.region.GuardedBlock;
 import dev.hardmem.internal.alloc.region.Layout;
+import dev.hardmem.internal.alloc.region.PerThread;
 import dev.hardmem.internal.alloc.region.Refusals;
 import dev.hardmem.internal.alloc.region.Regions;
 import dev.hardmem.internal.alloc.region.Zeros;
@@ -22,6 +23,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * pool makes no system call. With access-scoped protection, a slot's pages are {@code PROT_NONE} except while a
  * {@code read} (read-only) or {@code write} (read-write) is open on it; opens are counted, so nested and concurrent
  * readers work.
+ *
+ * <p>Each pool has one lock. So that threads do not queue on it, each platform thread keeps a {@link SlotCache} of
+ * free slots per small page count (up to 32 KiB of slots per pool), used without a lock; virtual threads share
+ * one set, each behind its monitor. Caches of threads that died are given back to their pools when another thread
+ * registers, and by {@code verify()} and {@code counts()}.
  */
 public final class IsolatedTier {
     /**
@@ -40,12 +46,46 @@ public final class IsolatedTier {
     private final FreeListener listener;
     private final ConcurrentHashMap<Long, Pool> pools = new ConcurrentHashMap<>();
     private final Pool[] smallPools = new Pool[SMALL_POOLS];
+    /** The largest page count whose pool threads cache free slots of. */
+    private static final int MAX_CACHED_PAGES = (int) (SlotCache.BYTES / Layout.PAGE);
+    /** Each platform thread's caches of free slots, by page count; virtual threads share one set. */
+    private final PerThread<SlotCache[]> caches = new PerThread<>(IsolatedTier::newCaches, this::flush);
 
     public IsolatedTier(Regions regions, Os os, Corruption corruption, FreeListener listener) {
         this.regions = regions;
         this.os = os;
         this.corruption = corruption;
         this.listener = listener;
+    }
+
+    private static SlotCache[] newCaches(Thread t) {
+        SlotCache[] c = new SlotCache[MAX_CACHED_PAGES + 1];
+        for (int pages = 1; pages < c.length; pages++) {
+            c[pages] = new SlotCache(t, pages);
+        }
+        return c;
+    }
+
+    /** {@return the calling thread's cache for slots of {@code pages} pages, or {@code null} if none are cached} */
+    private SlotCache cache(long pages) {
+        return pages <= MAX_CACHED_PAGES ? caches.mine()[(int) pages] : null;
+    }
+
+    /** Gives the slots and counts of {@code cs} back to their pools. */
+    private void flush(SlotCache[] cs) {
+        for (int pages = 1; pages < cs.length; pages++) {
+            Pool p = pools.get((long) pages);
+            if (p != null) {
+                SlotCache c = cs[pages];
+                if (c.thread != null) {
+                    c.flush(p);
+                } else {
+                    synchronized (c) {
+                        c.flush(p);
+                    }
+                }
+            }
+        }
     }
 
     private Pool pool(long pages) {
@@ -75,8 +115,19 @@ public final class IsolatedTier {
      * with {@code protect}, {@code PROT_NONE} until its holder {@linkplain GuardedBlock#enter enters} it}
      */
     public GuardedBlock allocate(long size, long alignment, boolean protect) {
-        Pool pool = pool(Layout.isolatedPages(size, alignment));
-        Slot slot = pool.take(size);
+        long pages = Layout.isolatedPages(size, alignment);
+        Pool pool = pool(pages);
+        SlotCache cache = cache(pages);
+        Slot slot;
+        if (cache == null) {
+            slot = pool.take(size);
+        } else if (cache.thread != null) {
+            slot = cache.take(pool, size);
+        } else {
+            synchronized (cache) {
+                slot = cache.take(pool, size);
+            }
+        }
         MemorySegment run = slot.run;
         long userOffset = Layout.isolatedUserOffset(run.byteSize(), size, alignment);
         long canaryOffset = userOffset - Layout.CANARY;
@@ -152,7 +203,22 @@ public final class IsolatedTier {
             pool.give(slot, b.size(), false);
             throw corruption.overrun(b.size(), "an isolated slot");
         }
-        pool.give(slot, b.size(), true);
+        SlotCache cache = cache(pool.pages);
+        if (cache == null) {
+            pool.give(slot, b.size(), true);
+            return;
+        }
+        boolean kept;
+        if (cache.thread != null) {
+            kept = cache.keep(slot, b.size());
+        } else {
+            synchronized (cache) {
+                kept = cache.keep(slot, b.size());
+            }
+        }
+        if (!kept) {
+            pool.give(slot, b.size(), true);
+        }
     }
 
     /** Wipes a damaged slot and takes it out of use for good. */
@@ -177,8 +243,17 @@ public final class IsolatedTier {
         }
     }
 
-    /** {@return how many isolated slots were damaged: canary or padding overwritten, or written after free} */
+    /**
+     * {@return how many isolated slots were damaged: canary or padding overwritten, or written after free} The
+     * calling thread's cached slots and the shared ones go back to their pools first, so they are checked in full.
+     */
     public int verify() {
+        SlotCache[] mine = caches.mineIfAny();
+        if (mine != null) {
+            flush(mine);
+        }
+        flush(caches.shared());
+        caches.reclaimDead();
         int bad = 0;
         for (Pool p : pools.values()) {
             bad += p.verify();
@@ -188,9 +263,15 @@ public final class IsolatedTier {
 
     /** {@return what this tier holds} */
     public Counts counts() {
+        caches.reclaimDead();
         Counts sum = Counts.ZERO;
         for (Pool p : pools.values()) {
             sum = sum.plus(p.counts());
+        }
+        for (SlotCache[] cs : caches.all()) {
+            for (int pages = 1; pages < cs.length; pages++) {
+                sum = sum.plus(new Counts(cs[pages].live(), cs[pages].bytes(), 0));
+            }
         }
         return sum;
     }
@@ -199,6 +280,11 @@ public final class IsolatedTier {
     public void release() {
         for (Pool p : pools.values()) {
             p.release();
+        }
+        for (SlotCache[] cs : caches.all()) {
+            for (int pages = 1; pages < cs.length; pages++) {
+                cs[pages].forget();
+            }
         }
     }
 }

@@ -66,6 +66,23 @@ final class Pool {
         s.clear();
         live--;
         bytes -= size;
+        putBack(s, reuse);
+    }
+
+    /**
+     * Takes back the slots of a thread's cache, free and zeroed, and the counts the cache kept ({@code live} and
+     * {@code bytes}: allocations minus frees through it).
+     */
+    synchronized void takeBack(Slot[] cached, int n, long live, long bytes) {
+        this.live += live;
+        this.bytes += bytes;
+        for (int i = 0; i < n; i++) {
+            putBack(cached[i], true);
+        }
+    }
+
+    /** A slot out of the pool comes back: to the free list, or (not {@code reuse}) quarantined for good. */
+    private void putBack(Slot s, boolean reuse) {
         PoolRegion r = s.region;
         r.inUse--;
         if (!reuse) {
@@ -99,8 +116,9 @@ final class Pool {
     }
 
     /**
-     * Checks every live, unprotected secret in this pool (canary, and the padding below it) and every free slot
-     * (all zeros: nothing wrote to it after it was freed). A damaged free slot is wiped and quarantined here.
+     * Checks every live, unprotected secret in this pool (canary, and the padding below it) and every free slot in
+     * the pool (all zeros: nothing wrote to it after it was freed). A damaged free slot is wiped and quarantined
+     * here. Free slots in a thread's cache are checked when they are next handed out.
      *
      * @return how many slots were damaged
      */

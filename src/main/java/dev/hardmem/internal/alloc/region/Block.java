@@ -28,8 +28,8 @@ public abstract class Block {
     public abstract Object owner();
 
     /**
-     * Gives the block, which the caller has {@linkplain #wipe wiped}, back to its {@link #owner()}, which checks what
-     * it guards (canaries, slack) and may reuse the memory. Callers check first that the owner is theirs.
+     * Wipes the block and gives it back to its {@link #owner()}, which checks what it guards (canaries, slack) in the
+     * same pass and may reuse the memory. Callers check first that the owner is theirs.
      *
      * @throws IllegalStateException if it was already freed, or is being read or written; nothing is changed then
      */

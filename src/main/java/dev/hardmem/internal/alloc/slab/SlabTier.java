@@ -6,13 +6,11 @@ import dev.hardmem.internal.alloc.region.Counts;
 import dev.hardmem.internal.alloc.region.FreeListener;
 import dev.hardmem.internal.alloc.region.GuardedBlock;
 import dev.hardmem.internal.alloc.region.Layout;
+import dev.hardmem.internal.alloc.region.PerThread;
 import dev.hardmem.internal.alloc.region.Regions;
 
-import java.lang.ref.WeakReference;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Small secrets packed into slabs, one size class per slab. Guard pages around every slab, a random per-slab
@@ -40,11 +38,8 @@ public final class SlabTier {
     final Corruption corruption;
     final FreeListener listener;
     private final SizeClass[] classes;
-    /** The magazines virtual threads share, one per class, each behind its own monitor. */
-    private final Magazine[] shared;
-    private final ThreadLocal<WeakReference<Magazine[]>> magazines = new ThreadLocal<>();
-    /** Every platform thread's magazines: the truth the thread-local only caches. Guarded by itself. */
-    private final Map<Thread, Magazine[]> owners = new HashMap<>();
+    /** Each platform thread's magazines, one per class; virtual threads share one set, each behind its monitor. */
+    private final PerThread<Magazine[]> magazines;
 
     public SlabTier(Regions regions, Corruption corruption, FreeListener listener) {
         this.regions = regions;
@@ -54,7 +49,7 @@ public final class SlabTier {
         for (int i = 0; i < classes.length; i++) {
             classes[i] = new SizeClass(this, i, Canaries.word());
         }
-        this.shared = newMagazines(null);
+        this.magazines = new PerThread<>(this::newMagazines, this::takeBackAll);
     }
 
     /** {@return whether the slab tier can hold {@code size} bytes at {@code alignment}} */
@@ -64,12 +59,11 @@ public final class SlabTier {
 
     /** {@return a zeroed slot for {@code size} bytes, which {@link #fits} this tier} */
     public GuardedBlock allocate(long size) {
-        int c = Layout.classIndex(size);
-        Magazine[] mine = mine();
-        if (mine != shared) {
-            return mine[c].allocate(size);
+        Magazine[] mine = magazines.mine();
+        Magazine m = mine[Layout.classIndex(size)];
+        if (m.thread != null) {
+            return m.allocate(size);
         }
-        Magazine m = shared[c];
         synchronized (m) {
             return m.allocate(size);
         }
@@ -82,43 +76,14 @@ public final class SlabTier {
             from.free(b); // freed by the thread that allocated it: no thread-local lookup
             return;
         }
-        Magazine[] mine = mine();
-        Magazine m = mine[b.slab.owner.index];
-        if (mine != shared) {
+        Magazine m = magazines.mine()[b.slab.owner.index];
+        if (m.thread != null) {
             m.free(b);
             return;
         }
         synchronized (m) {
             m.free(b);
         }
-    }
-
-    /** {@return the calling thread's magazines, made on first use; the shared ones on a virtual thread} */
-    private Magazine[] mine() {
-        WeakReference<Magazine[]> cached = magazines.get();
-        Magazine[] m = cached == null ? null : cached.get();
-        return m != null ? m : register();
-    }
-
-    private Magazine[] register() {
-        Thread t = Thread.currentThread();
-        if (t.isVirtual()) {
-            return shared;
-        }
-        Magazine[] m;
-        synchronized (owners) {
-            m = owners.get(t); // its thread-locals were erased, not its magazines
-        }
-        if (m == null) {
-            // A new thread is the moment to forget the ones that ended, so the map does not grow with churn.
-            reclaimDeadThreads();
-            m = newMagazines(t);
-            synchronized (owners) {
-                owners.put(t, m);
-            }
-        }
-        magazines.set(new WeakReference<>(m));
-        return m;
     }
 
     private Magazine[] newMagazines(Thread t) {
@@ -131,27 +96,13 @@ public final class SlabTier {
 
     /** {@return how many threads have magazines registered (dead ones included until reclaimed)} */
     public int threadsWithMagazines() {
-        synchronized (owners) {
-            return owners.size();
-        }
+        return magazines.threads();
     }
 
-    /** {@return the magazines of threads that died, forgetting those threads} */
-    private List<Magazine[]> takeDead() {
-        List<Magazine[]> dead = new ArrayList<>();
-        synchronized (owners) {
-            owners.entrySet().removeIf(e -> !e.getKey().isAlive() && dead.add(e.getValue()));
-        }
-        return dead;
-    }
-
-    /** Gives the slots of dead threads' magazines back to the pool, with their counts. */
-    private void reclaimDeadThreads() {
-        // A dead thread's last actions happen-before isAlive() returned false: its magazines are quiet.
-        for (Magazine[] ms : takeDead()) {
-            for (Magazine m : ms) {
-                m.cls.takeBack(m, 0, true);
-            }
+    /** Gives every slot of a dead thread's magazines back to the pool, with their counts. */
+    private void takeBackAll(Magazine[] ms) {
+        for (Magazine m : ms) {
+            m.cls.takeBack(m, 0, true);
         }
     }
 
@@ -161,28 +112,22 @@ public final class SlabTier {
      * ever holds two class locks.
      */
     void reclaimDeadThreadsOf(SizeClass c) {
-        List<Magazine> dead = new ArrayList<>();
-        synchronized (owners) {
-            for (Map.Entry<Thread, Magazine[]> e : owners.entrySet()) {
-                if (!e.getKey().isAlive()) {
-                    dead.add(e.getValue()[c.index]);
-                }
-            }
-        }
-        for (Magazine m : dead) {
-            c.takeBack(m, 0, true);
+        for (Magazine[] ms : magazines.dead()) {
+            c.takeBack(ms[c.index], 0, true);
         }
     }
 
     /** {@return what this tier holds} A snapshot: other threads keep allocating. */
     public Counts counts() {
-        reclaimDeadThreads();
+        magazines.reclaimDead();
         Counts sum = Counts.ZERO;
         for (SizeClass c : classes) {
             sum = sum.plus(c.poolCounts());
         }
-        for (Magazine m : allMagazines()) {
-            sum = sum.plus(new Counts(m.live, m.bytes, 0));
+        for (Magazine[] ms : magazines.all()) {
+            for (Magazine m : ms) {
+                sum = sum.plus(new Counts(m.live, m.bytes, 0));
+            }
         }
         return sum;
     }
@@ -194,19 +139,16 @@ public final class SlabTier {
      * @return what it found, one entry per damaged slot, by class
      */
     public List<String> verify() {
-        WeakReference<Magazine[]> cached = magazines.get();
-        Magazine[] mine = cached == null ? null : cached.get();
+        Magazine[] mine = magazines.mineIfAny();
         if (mine != null) {
-            for (Magazine m : mine) {
-                m.cls.takeBack(m, 0, true);
-            }
+            takeBackAll(mine);
         }
-        for (Magazine m : shared) {
+        for (Magazine m : magazines.shared()) {
             synchronized (m) {
                 m.cls.takeBack(m, 0, true);
             }
         }
-        reclaimDeadThreads();
+        magazines.reclaimDead();
         List<String> problems = new ArrayList<>();
         for (SizeClass c : classes) {
             for (String p : c.verify()) {
@@ -221,19 +163,10 @@ public final class SlabTier {
         for (SizeClass c : classes) {
             c.release();
         }
-        for (Magazine m : allMagazines()) {
-            m.forget();
-        }
-    }
-
-    /** {@return every magazine: every registered thread's, and the shared ones} */
-    private List<Magazine> allMagazines() {
-        List<Magazine> all = new ArrayList<>(List.of(shared));
-        synchronized (owners) {
-            for (Magazine[] ms : owners.values()) {
-                all.addAll(List.of(ms));
+        for (Magazine[] ms : magazines.all()) {
+            for (Magazine m : ms) {
+                m.forget();
             }
         }
-        return all;
     }
 }

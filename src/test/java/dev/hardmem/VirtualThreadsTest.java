@@ -1,0 +1,91 @@
+package dev.hardmem;
+
+import dev.hardmem.testing.FreeWatch;
+import jdk.jfr.Recording;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordedFrame;
+import jdk.jfr.consumer.RecordingFile;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Ten thousand virtual threads, each opening, using and closing secret arenas and secrets at once: every one
+ * completes, every freed byte is zero, and no carrier thread is pinned except inside a native call (a downcall to
+ * the kernel), which JFR's {@code jdk.VirtualThreadPinned} event shows.
+ */
+class VirtualThreadsTest {
+    private static final int THREADS = 10_000;
+
+    @Test
+    void tenThousandVirtualThreadsOpenUseAndCloseArenasWithoutPinningOutsideNativeCalls() throws Exception {
+        Path jfr = Files.createTempFile("hardmem-pinned", ".jfr");
+        List<RecordedEvent> pinned = new ArrayList<>();
+        AtomicLong checksum = new AtomicLong();
+        try (Recording recording = new Recording(); FreeWatch watch = FreeWatch.start()) {
+            recording.enable("jdk.VirtualThreadPinned").withThreshold(Duration.ZERO).withStackTrace();
+            recording.start();
+            try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int i = 0; i < THREADS; i++) {
+                    long n = i;
+                    pool.submit(() -> {
+                        try (SecretArena arena = i(n) ? SecretArena.ofConfined() : SecretArena.ofShared()) {
+                            MemorySegment s = arena.allocate(32);
+                            s.set(ValueLayout.JAVA_LONG, 0, n);
+                            Thread.yield(); // let another virtual thread run on this carrier meanwhile
+                            checksum.addAndGet(s.get(ValueLayout.JAVA_LONG, 0));
+                        }
+                        try (Secret<SecretKind.Key> key = Secret.random(SecretKind.Key.class, 32)) {
+                            key.read(k -> k.get(ValueLayout.JAVA_BYTE, 0));
+                        }
+                    });
+                }
+            }
+            recording.stop();
+            recording.dump(jfr);
+            // At least: the leak watcher may free what other tests leaked meanwhile.
+            assertTrue(watch.blocks() >= 2L * THREADS, "every arena segment and every secret freed");
+            assertEquals(0, watch.dirtyBlocks(), "each of them wiped");
+        }
+        assertEquals((long) THREADS * (THREADS - 1) / 2, checksum.get(), "every thread did its work");
+        try {
+            pinned.addAll(RecordingFile.readAllEvents(jfr));
+        } finally {
+            Files.deleteIfExists(jfr);
+        }
+        for (RecordedEvent e : pinned) {
+            assertTrue(inNativeCall(e), "a carrier was pinned outside a native call: " + e);
+        }
+    }
+
+    private static boolean i(long n) {
+        return (n & 1) == 0;
+    }
+
+    /** {@return whether the pinned thread was in a downcall (or another native frame) when it was pinned} */
+    private static boolean inNativeCall(RecordedEvent e) {
+        if (e.getStackTrace() == null) {
+            return false;
+        }
+        for (RecordedFrame f : e.getStackTrace().getFrames()) {
+            String type = f.getType();
+            String owner = f.getMethod().getType().getName();
+            if ("Native".equals(type) || owner.startsWith("jdk.internal.foreign.abi")) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
