@@ -23,14 +23,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Ten thousand virtual threads, each opening, using and closing secret arenas and secrets at once: every one
- * completes, every freed byte is zero, and no carrier thread is pinned except inside a native call (a downcall to
- * the kernel), which JFR's {@code jdk.VirtualThreadPinned} event shows.
+ * completes, every freed byte is zero, and no virtual thread ever blocks while pinned to its carrier. JFR's
+ * {@code jdk.VirtualThreadPinned} event (recorded with no threshold) is what the JDK emits whenever one does, for
+ * whatever reason (a monitor, a native frame, a class initialiser on the stack); a downcall pins only while it runs,
+ * and cannot block in between.
  */
 class VirtualThreadsTest {
     private static final int THREADS = 10_000;
 
     @Test
     void tenThousandVirtualThreadsOpenUseAndCloseArenasWithoutPinningOutsideNativeCalls() throws Exception {
+        // Classes initialised first: a thread blocked while another initialises a class it needs is pinned, once.
+        try (SecretArena arena = SecretArena.ofShared(); Secret<SecretKind.Key> key = Secret.random(SecretKind.Key.class,
+                32)) {
+            arena.allocate(32);
+            key.read(k -> k.get(ValueLayout.JAVA_BYTE, 0));
+        }
+        try (SecretArena arena = SecretArena.ofConfined()) {
+            arena.allocate(32);
+        }
         Path jfr = Files.createTempFile("hardmem-pinned", ".jfr");
         List<RecordedEvent> pinned = new ArrayList<>();
         AtomicLong checksum = new AtomicLong();
@@ -41,7 +52,7 @@ class VirtualThreadsTest {
                 for (int i = 0; i < THREADS; i++) {
                     long n = i;
                     pool.submit(() -> {
-                        try (SecretArena arena = i(n) ? SecretArena.ofConfined() : SecretArena.ofShared()) {
+                        try (SecretArena arena = even(n) ? SecretArena.ofConfined() : SecretArena.ofShared()) {
                             MemorySegment s = arena.allocate(32);
                             s.set(ValueLayout.JAVA_LONG, 0, n);
                             Thread.yield(); // let another virtual thread run on this carrier meanwhile
@@ -65,27 +76,16 @@ class VirtualThreadsTest {
         } finally {
             Files.deleteIfExists(jfr);
         }
-        for (RecordedEvent e : pinned) {
-            assertTrue(inNativeCall(e), "a carrier was pinned outside a native call: " + e);
-        }
+        assertEquals(List.of(), pinned.stream().map(e -> (e.hasField("pinnedReason") ? e.getString("pinnedReason") : "pinned") + " at "
+                + e.getStackTrace().getFrames().stream().map(VirtualThreadsTest::frame).toList()).toList(),
+                "virtual threads blocked while pinned");
     }
 
-    private static boolean i(long n) {
+    private static String frame(RecordedFrame f) {
+        return f.getMethod().getType().getName() + "." + f.getMethod().getName();
+    }
+
+    private static boolean even(long n) {
         return (n & 1) == 0;
-    }
-
-    /** {@return whether the pinned thread was in a downcall (or another native frame) when it was pinned} */
-    private static boolean inNativeCall(RecordedEvent e) {
-        if (e.getStackTrace() == null) {
-            return false;
-        }
-        for (RecordedFrame f : e.getStackTrace().getFrames()) {
-            String type = f.getType();
-            String owner = f.getMethod().getType().getName();
-            if ("Native".equals(type) || owner.startsWith("jdk.internal.foreign.abi")) {
-                return true;
-            }
-        }
-        return false;
     }
 }
