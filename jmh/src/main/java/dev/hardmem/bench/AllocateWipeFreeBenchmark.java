@@ -1,6 +1,8 @@
 package dev.hardmem.bench;
 
+import dev.hardmem.Secret;
 import dev.hardmem.SecretArena;
+import dev.hardmem.SecretKind;
 import dev.hardmem.guarded.Allocation;
 import dev.hardmem.guarded.GuardedAllocator;
 import dev.hardmem.guarded.Tier;
@@ -28,10 +30,13 @@ import java.util.concurrent.TimeUnit;
  * key derivation would), so the wipe that follows overwrites real data, not zeros. The hardmem methods wipe the way
  * the library does when it frees: {@link SecretArena#close()} wipes every segment and gives it back to its
  * allocator (the guarded allocator zeroes slots again as it takes them back); {@link Allocation#close()} checks the
- * canary and zeroes. The baselines:
+ * canary and zeroes. {@code secretRandom} is the one-call path: {@link Secret#random} fills the secret from
+ * {@code getrandom(2)} in place of the pattern, and {@link Secret#close()} wipes and frees it. The baselines:
  * <ul>
  *   <li>{@code baselineArena}: {@link Arena#ofConfined()} allocate + fill + close: plain FFM, which zeroes on
  *       allocation ({@code malloc} + {@code memset}) and does <em>not</em> wipe on close;</li>
+ *   <li>{@code baselineSharedArena}: the same with {@link Arena#ofShared()}, whose close waits for a handshake
+ *       with every thread that might be accessing the arena;</li>
  *   <li>{@code baselineHeap}: {@code new byte[size]} + fill + {@link Arrays#fill} with zeros (which the JIT cannot
  *       drop: the array escapes into the {@link Blackhole});</li>
  *   <li>{@code baselineSodium}: libsodium's {@code sodium_malloc} + fill + {@code sodium_free}, which wipes, checks
@@ -40,6 +45,11 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  * The slab tier holds at most 4 KiB, so {@code slab} runs at 32 B and 1 KiB only (its own {@code @Param} set)
  * rather than report a number for a size it cannot serve.
+ *
+ * <p>Thread scaling: JMH's {@code -t} runs every method on that many threads at once, each with its own states
+ * (all {@link Scope#Thread}), so the threads share only what the library shares: the default guarded allocator
+ * and its tiers, the C heap, the kernel. The score is then the time per operation on each thread. {@link Suite}
+ * takes a list ({@code -t 1,2,4}) and runs each count in turn; see {@code README.md}, "Benchmarks".
  *
  * <p>Trap avoided: no per-invocation setup; every invocation allocates and frees, so the cost is whole.
  */
@@ -86,6 +96,34 @@ public class AllocateWipeFreeBenchmark {
         }
     }
 
+    /** {@code SecretArena.ofShared()}: the default guarded allocator behind a shared arena. */
+    @Benchmark
+    public void secretArenaShared(Size s, Blackhole bh) {
+        try (SecretArena arena = SecretArena.ofShared()) {
+            MemorySegment m = arena.allocate(s.size);
+            m.fill(PATTERN);
+            bh.consume(m);
+        }
+    }
+
+    /** {@code SecretArena.ofSharedUnguarded()}: C heap, wiped before free, behind a shared arena. */
+    @Benchmark
+    public void secretArenaSharedUnguarded(Size s, Blackhole bh) {
+        try (SecretArena arena = SecretArena.ofSharedUnguarded()) {
+            MemorySegment m = arena.allocate(s.size);
+            m.fill(PATTERN);
+            bh.consume(m);
+        }
+    }
+
+    /** {@code Secret.random} + {@code close}: allocate, fill from {@code getrandom(2)}, wipe, free. */
+    @Benchmark
+    public void secretRandom(Size s, Blackhole bh) {
+        try (Secret<SecretKind.Key> secret = Secret.random(SecretKind.Key.class, s.size)) {
+            bh.consume(secret);
+        }
+    }
+
     /** The slab tier directly, through {@link GuardedAllocator#allocate(long, long, Tier)}. */
     @Benchmark
     public void slab(SlabSize s, Blackhole bh) {
@@ -110,6 +148,16 @@ public class AllocateWipeFreeBenchmark {
     @Benchmark
     public void baselineArena(Size s, Blackhole bh) {
         try (Arena arena = Arena.ofConfined()) {
+            MemorySegment m = arena.allocate(s.size);
+            m.fill(PATTERN);
+            bh.consume(m);
+        }
+    }
+
+    /** Baseline: plain FFM, shared. Zeroes on allocation, no wipe on close. */
+    @Benchmark
+    public void baselineSharedArena(Size s, Blackhole bh) {
+        try (Arena arena = Arena.ofShared()) {
             MemorySegment m = arena.allocate(s.size);
             m.fill(PATTERN);
             bh.consume(m);

@@ -1,19 +1,25 @@
 package dev.hardmem.bench;
 
+import dev.hardmem.bench.report.Machine;
+import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.results.format.ResultFormatFactory;
 import org.openjdk.jmh.runner.BenchmarkList;
 import org.openjdk.jmh.runner.BenchmarkListEntry;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.format.OutputFormat;
 import org.openjdk.jmh.runner.format.OutputFormatFactory;
 import org.openjdk.jmh.runner.options.CommandLineOptions;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.VerboseMode;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -23,6 +29,11 @@ import java.util.TreeMap;
  * every combination of its parameters, produced a result. JMH itself reports a benchmark that throws, then goes on
  * and exits 0; this exits 1 instead, so the smoke run in CI proves that every benchmark runs.
  *
+ * <p>One addition to JMH's options: {@code -t} also takes a list of thread counts ({@code -t 1,2,4,8,16}), which
+ * runs the selected benchmarks once per count, in that order, into one result file: JMH itself runs one count per
+ * invocation. The result file is rewritten after each count, so it holds every count finished so far. Beside it,
+ * {@code <result>.machine.txt} records the machine that ran the benchmarks, for the report.
+ *
  * <p>One absence is expected and reported, not failed: the libsodium baselines where libsodium is missing
  * ({@code apt-get install libsodium23}).
  */
@@ -31,18 +42,38 @@ public final class Suite {
     }
 
     public static void main(String[] args) throws Exception {
+        List<Integer> threads = new ArrayList<>();
+        args = threadList(args, threads);
         CommandLineOptions options = new CommandLineOptions(args);
         if (options.shouldHelp() || options.shouldList() || options.shouldListWithParams()
                 || options.shouldListProfilers() || options.shouldListResultFormats()) {
             org.openjdk.jmh.Main.main(args);
             return;
         }
-        Collection<RunResult> results = new Runner(options).run();
+        String resultFile = null;
+        if (options.getResultFormat().hasValue()) {
+            resultFile = options.getResult().orElse("jmh-result."
+                    + options.getResultFormat().get().toString().toLowerCase(Locale.ROOT));
+            Machine.record(Path.of(resultFile));
+        }
+        List<RunResult> results = new ArrayList<>();
+        if (threads.isEmpty()) {
+            results.addAll(new Runner(options).run());
+        } else {
+            for (int t : threads) {
+                Options one = new OptionsBuilder().parent(options).threads(t).build();
+                results.addAll(new Runner(one).run());
+                if (resultFile != null) {
+                    // JMH has just written this count alone; put the earlier counts back beside it.
+                    ResultFormatFactory.getInstance(options.getResultFormat().get(), resultFile).writeOut(results);
+                }
+            }
+        }
 
         Map<String, Set<String>> got = new HashMap<>();
         for (RunResult r : results) {
             var p = r.getParams();
-            StringBuilder key = new StringBuilder(p.getMode().shortLabel());
+            StringBuilder key = new StringBuilder(p.getMode().shortLabel()).append(" t=").append(p.getThreads());
             for (String k : new TreeMap<String, String>(paramMap(p)).keySet()) {
                 key.append(' ').append(k).append('=').append(p.getParam(k));
             }
@@ -61,7 +92,7 @@ public final class Suite {
                 }
             }
             int modes = options.getBenchModes().isEmpty() ? 1 : options.getBenchModes().size();
-            expected.merge(e.getUsername(), combinations * modes, Math::max);
+            expected.merge(e.getUsername(), combinations * modes * Math.max(1, threads.size()), Math::max);
         }
 
         List<String> failed = new ArrayList<>();
@@ -71,7 +102,8 @@ public final class Suite {
             if (n >= e.getValue()) {
                 continue;
             }
-            String what = e.getKey() + " (" + n + " of " + e.getValue() + " parameter combinations ran)";
+            String what = e.getKey() + " (" + n + " of " + e.getValue() + " parameter combinations"
+                    + (threads.isEmpty() ? "" : " × thread counts") + " ran)";
             if (e.getKey().contains("Sodium") && !Native.Sodium.available()) {
                 skipped.add(what + ": " + Native.SODIUM_MISSING);
             } else {
@@ -92,6 +124,36 @@ public final class Suite {
                     + " benchmark(s) failed; see their errors above.");
             System.exit(1);
         }
+    }
+
+    /**
+     * {@return {@code args} without a {@code -t} whose value is a list ({@code 1,2,4}), whose counts go to
+     * {@code threads}} A single count, or no {@code -t}, is left to JMH and leaves {@code threads} empty.
+     */
+    private static String[] threadList(String[] args, List<Integer> threads) {
+        List<String> rest = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("-t") && i + 1 < args.length && args[i + 1].contains(",")) {
+                for (String t : args[++i].split(",")) {
+                    t = t.strip();
+                    if (t.isEmpty()) {
+                        continue;
+                    }
+                    int n;
+                    try {
+                        n = t.equals("max") ? Threads.MAX : Integer.parseInt(t);
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException("-t " + args[i] + ": not a thread count: " + t, e);
+                    }
+                    if (!threads.contains(n)) {
+                        threads.add(n);
+                    }
+                }
+            } else {
+                rest.add(args[i]);
+            }
+        }
+        return rest.toArray(String[]::new);
     }
 
     private static Map<String, String> paramMap(org.openjdk.jmh.infra.BenchmarkParams p) {

@@ -10,9 +10,10 @@ import java.util.Locale;
  * skipped baseline) are marked {@code n/a} rather than drawn as zero.
  */
 final class BarChart {
-    private static final String[] OURS = {"#1f5fa6", "#2e9e44", "#e07b12", "#7b4fb0", "#138d9c", "#c0392b", "#8c564b",
+    /** Colours of hardmem's series, in order; the baselines are grey. Shared with {@link LineChart}. */
+    static final String[] OURS = {"#1f5fa6", "#2e9e44", "#e07b12", "#7b4fb0", "#138d9c", "#c0392b", "#8c564b",
         "#d6589f", "#9a9a1f", "#4f6bd8"};
-    private static final String[] BASELINES = {"#6b6b6b", "#a6a6a6", "#3d3d3d", "#cfcfcf"};
+    static final String[] BASELINES = {"#6b6b6b", "#a6a6a6", "#3d3d3d", "#cfcfcf"};
     private static final int PLOT_HEIGHT = 300;
     private static final int TOP = 56;
 
@@ -70,8 +71,8 @@ final class BarChart {
             lo = 1;
             hi = 10;
         }
-        Axis axis = log ? logAxis(lo, hi) : linearAxis(hi);
-        int widest = axis.ticks.stream().mapToInt(t -> tick(t).length()).max().orElse(4);
+        Axis axis = log ? Axis.log(lo, hi) : Axis.linear(hi);
+        int widest = axis.ticks().stream().mapToInt(t -> Axis.label(t).length()).max().orElse(4);
         left = Math.max(48, 14 + widest * 7);
         int width = left + plotWidth + 24;
         int columns = Math.max(1, Math.min(bars, (width - left) / columnWidth));
@@ -89,13 +90,13 @@ final class BarChart {
                 esc(axisLabel), log ? " (log scale)" : ""));
 
         // Grid and value axis.
-        for (double t : axis.ticks) {
+        for (double t : axis.ticks()) {
             double y = y(axis, t);
             b.append(String.format(Locale.ROOT,
                     "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#e3e3e3\"/>%n",
                     left, y, left + plotWidth, y));
             b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" fill=\"#444\">%s"
-                    + "</text>%n", left - 6, y + 4, esc(tick(t))));
+                    + "</text>%n", left - 6, y + 4, esc(Axis.label(t))));
         }
         b.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#333\"/>%n",
                 left, TOP, left, TOP + PLOT_HEIGHT));
@@ -130,7 +131,7 @@ final class BarChart {
                         esc(Report.number(v)), Double.isNaN(e) ? "" : " ± " + esc(Report.number(e))));
                 if (!Double.isNaN(e) && e > 0) {
                     double y1 = y(axis, v + e);
-                    double y2 = y(axis, Math.max(v - e, axis.min));
+                    double y2 = y(axis, Math.max(v - e, axis.min()));
                     double cx = x + barWidth / 2.0;
                     b.append(String.format(Locale.ROOT, "<path d=\"M%.1f %.1fV%.1fM%.1f %.1fh6M%.1f %.1fh6\""
                             + " stroke=\"#000\" stroke-width=\"1\" fill=\"none\"/>%n", cx, y1, y2, cx - 3, y1,
@@ -167,56 +168,8 @@ final class BarChart {
         return b.toString();
     }
 
-    /** {@return a tick label: grouped thousands, or a short decimal without trailing zeros} */
-    private static String tick(double t) {
-        if (t >= 1 && t == Math.rint(t)) {
-            return String.format(Locale.ROOT, "%,d", Math.round(t));
-        }
-        return java.math.BigDecimal.valueOf(t).round(new java.math.MathContext(2)).stripTrailingZeros()
-                .toPlainString();
-    }
-
-    private record Axis(double min, double max, boolean log, List<Double> ticks) {
-    }
-
-    private static Axis logAxis(double lo, double hi) {
-        double min = Math.pow(10, Math.floor(Math.log10(lo)));
-        double max = Math.pow(10, Math.ceil(Math.log10(hi)));
-        if (max <= min) {
-            max = min * 10;
-        }
-        List<Double> ticks = new ArrayList<>();
-        boolean fine = Math.log10(max / min) <= 2;
-        for (double d = min; d <= max * 1.0001; d *= 10) {
-            ticks.add(d);
-            if (fine && d * 10 <= max * 1.0001) {
-                ticks.add(d * 2);
-                ticks.add(d * 5);
-            }
-        }
-        return new Axis(min, max, true, ticks);
-    }
-
-    private static Axis linearAxis(double hi) {
-        double step = Math.pow(10, Math.floor(Math.log10(hi)));
-        if (hi / step < 2) {
-            step /= 5;
-        } else if (hi / step < 5) {
-            step /= 2;
-        }
-        double max = Math.ceil(hi / step) * step;
-        List<Double> ticks = new ArrayList<>();
-        for (double t = 0; t <= max * 1.0001; t += step) {
-            ticks.add(t);
-        }
-        return new Axis(0, max, false, ticks);
-    }
-
     private static double y(Axis a, double v) {
-        double f = a.log ? (Math.log10(v) - Math.log10(a.min)) / (Math.log10(a.max) - Math.log10(a.min))
-                : (v - a.min) / (a.max - a.min);
-        f = Math.max(0, Math.min(1, f));
-        return TOP + PLOT_HEIGHT - f * PLOT_HEIGHT;
+        return TOP + PLOT_HEIGHT - a.fraction(v) * PLOT_HEIGHT;
     }
 
     static String esc(String s) {

@@ -1,21 +1,27 @@
 package dev.hardmem.bench.report;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 
-/** The machine the report is made on (the same one the benchmarks ran on, when run by the {@code bench} profile). */
-final class Machine {
+/**
+ * The machine the benchmarks ran on. {@link dev.hardmem.bench.Suite} records it beside its result file
+ * ({@code jmh-result.json} → {@code jmh-result.machine.txt}), so that a result measured on one machine (a 16-core
+ * box for thread scaling) and reported on another still names the machine that measured it.
+ */
+public final class Machine {
     private Machine() {
     }
 
     /** {@return e.g. "Intel(R) Xeon(R) Processor @ 2.50GHz, 2 logical CPUs, 23.5 GiB RAM, Linux 6.1.0 (x86_64)"} */
-    static String describe() {
+    public static String describe() {
         String cpu = "unknown CPU";
         int cpus = 0;
-        for (String line : lines("/proc/cpuinfo")) {
+        for (String line : lines(Path.of("/proc/cpuinfo"))) {
             if (line.startsWith("model name") && cpu.equals("unknown CPU")) {
                 cpu = line.substring(line.indexOf(':') + 1).trim();
             }
@@ -27,21 +33,42 @@ final class Machine {
             cpus = Runtime.getRuntime().availableProcessors();
         }
         String mem = "";
-        for (String line : lines("/proc/meminfo")) {
+        for (String line : lines(Path.of("/proc/meminfo"))) {
             if (line.startsWith("MemTotal:")) {
                 long kib = Long.parseLong(line.replaceAll("[^0-9]", ""));
                 mem = String.format(Locale.ROOT, ", %.1f GiB RAM", kib / 1024.0 / 1024.0);
             }
         }
-        List<String> maps = lines("/proc/sys/vm/max_map_count");
+        List<String> maps = lines(Path.of("/proc/sys/vm/max_map_count"));
         return cpu + ", " + cpus + " logical CPUs" + mem + ", " + System.getProperty("os.name") + " "
                 + System.getProperty("os.version") + " (" + System.getProperty("os.arch") + ")"
                 + (maps.isEmpty() ? "" : ", vm.max_map_count " + maps.get(0).trim());
     }
 
-    private static List<String> lines(String file) {
+    /** Writes {@link #describe()} beside {@code result}. */
+    public static void record(Path result) {
         try {
-            return Files.readAllLines(Path.of(file));
+            Files.writeString(beside(result), describe() + "\n", StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** {@return the machine recorded beside {@code result}, or this machine if none was} */
+    static String of(Path result) {
+        List<String> recorded = lines(beside(result));
+        return recorded.isEmpty() || recorded.get(0).isBlank() ? describe() : recorded.get(0).strip();
+    }
+
+    private static Path beside(Path result) {
+        String name = result.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return result.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + ".machine.txt");
+    }
+
+    private static List<String> lines(Path file) {
+        try {
+            return Files.readAllLines(file);
         } catch (IOException | RuntimeException e) {
             return List.of();
         }

@@ -20,12 +20,13 @@ import java.util.TreeMap;
 
 /**
  * Turns JMH's JSON result into {@code docs/benchmarks.md} (scores, errors, ratios against each baseline of the same
- * class, the targets with PASS/MISS, the machine, JDK and date) and one SVG chart per benchmark class. Plain Java,
- * no network, no dependencies.
+ * class, the targets with PASS/MISS, the machine, JDK and date) and one SVG chart per benchmark class, plus the
+ * thread-scaling section ({@link Scaling}) from a second result file where there is one. Plain Java, no network, no
+ * dependencies.
  *
  * {@snippet lang = "sh" :
  * java -cp jmh/target/benchmarks.jar dev.hardmem.bench.report.Report \
- *     jmh/target/jmh-result.json docs/benchmarks.md docs/benchmarks [full|quick|smoke] [notes.md]
+ *     jmh/target/jmh-result.json docs/benchmarks.md docs/benchmarks [full|quick|smoke] [notes.md] [scaling.json]
  * }
  *
  * <p>Conventions it relies on: a method whose name starts with {@code baseline} is a baseline, compared with every
@@ -37,7 +38,7 @@ public final class Report {
     private static final String ACCESS = "AccessBenchmark";
     private static final String NONCE = "NonceBenchmark";
     private static final String LIVE = "LiveSecretsBenchmark";
-    private static final String SODIUM_MISSING = "not measured: libsodium missing (apt-get install libsodium23)";
+    static final String SODIUM_MISSING = "not measured: libsodium missing (apt-get install libsodium23)";
 
     private Report() {
     }
@@ -70,9 +71,11 @@ public final class Report {
                 "What one short-lived secret costs: allocate `size` bytes, fill them with a non-zero pattern, wipe,"
                         + " free. Every method does the same fill, so the wipe always overwrites data. The slab tier"
                         + " holds at most 4 KiB, so it has no 64 KiB result (n/a), rather than a made-up one."
-                        + " `baselineArena` zeroes on allocation and does not wipe; `baselineHeap` is `new byte[n]` +"
-                        + " `Arrays.fill`; `baselineSodium` is `sodium_malloc` + `sodium_free` through FFM."
-                        + " Lower is better.",
+                        + " `secretRandom` is `Secret.random` + `close`, filled by `getrandom(2)` instead."
+                        + " `baselineArena` zeroes on allocation and does not wipe; `baselineSharedArena` is the same"
+                        + " on `Arena.ofShared()`, whose close waits for a handshake with every thread;"
+                        + " `baselineHeap` is `new byte[n]` + `Arrays.fill`; `baselineSodium` is `sodium_malloc` +"
+                        + " `sodium_free` through FFM. Lower is better.",
                 "size", "Allocate + fill + wipe + free, by size", "time per operation"));
         SECTIONS.put(WIPE, new Section("Wipe throughput",
                 "How fast each way of zeroing overwrites memory that holds data (the buffer is refilled with a"
@@ -153,7 +156,7 @@ public final class Report {
     public static void main(String[] args) throws IOException {
         if (args.length < 3) {
             System.err.println("usage: Report <jmh-result.json> <benchmarks.md> <chart-directory> [full|quick|smoke]"
-                    + " [notes.md]");
+                    + " [notes.md] [scaling.json]");
             System.exit(2);
         }
         Path json = Path.of(args[0]);
@@ -161,17 +164,27 @@ public final class Report {
         Path charts = Path.of(args[2]);
         String mode = args.length > 3 ? args[3] : "full";
         Path notes = args.length > 4 ? Path.of(args[4]) : null;
-        if (!Files.exists(json)) {
-            System.err.println("Report: " + json + " does not exist; run the benchmarks with -rf json first");
+        Path scalingJson = args.length > 5 ? Path.of(args[5]) : null;
+        boolean scaled = scalingJson != null && Files.exists(scalingJson);
+        // A full report without the suite's result would replace docs/benchmarks.md with the scaling section alone.
+        if (!Files.exists(json) && (mode.equals("full") || !scaled)) {
+            System.err.println("Report: " + json + " does not exist; run the benchmarks with -rf json first (for"
+                    + " the full report: ./mvnw -q -f jmh/pom.xml -Pbench package)");
             System.exit(2);
         }
-        List<Result> results = read(json);
-        Instant measured = Files.getLastModifiedTime(json).toInstant();
-        String md = render(results, measured, mode, markdown, charts, notes);
+        List<Result> results = Files.exists(json) ? read(json) : List.of();
+        Instant measured = Files.exists(json) ? Files.getLastModifiedTime(json).toInstant() : Instant.now();
+        String md = render(results, measured, Machine.of(json), mode, markdown, charts);
+        List<Result> scaling = scaled ? read(scalingJson) : List.of();
+        md += Scaling.section(scaling, scaled ? Files.getLastModifiedTime(scalingJson).toInstant() : measured,
+                scaled ? Machine.of(scalingJson) : Machine.of(json), markdown, charts);
+        if (notes != null && Files.exists(notes)) {
+            md += "\n" + Files.readString(notes, StandardCharsets.UTF_8).strip() + "\n";
+        }
         Files.createDirectories(markdown.toAbsolutePath().getParent());
         Files.writeString(markdown, md, StandardCharsets.UTF_8);
         System.out.println("Report: wrote " + markdown + " and charts in " + charts + " from " + results.size()
-                + " results");
+                + " results" + (scaled ? " and " + scaling.size() + " thread-scaling results" : ""));
     }
 
     // ------------------------------------------------------------------------------------------------ reading
@@ -225,8 +238,8 @@ public final class Report {
 
     // ------------------------------------------------------------------------------------------------ rendering
 
-    static String render(List<Result> results, Instant measured, String mode, Path markdown, Path charts,
-                         Path notes) throws IOException {
+    static String render(List<Result> results, Instant measured, String machine, String mode, Path markdown,
+                         Path charts) throws IOException {
         Map<String, List<Result>> byClass = new LinkedHashMap<>();
         for (String cls : SECTIONS.keySet()) {
             byClass.put(cls, new ArrayList<>());
@@ -248,7 +261,7 @@ public final class Report {
         }
         Result first = results.isEmpty() ? null : results.get(0);
         b.append("Measured ").append(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'", Locale.ROOT)
-                .format(measured.atOffset(ZoneOffset.UTC))).append(" on ").append(Machine.describe());
+                .format(measured.atOffset(ZoneOffset.UTC))).append(" on ").append(machine);
         if (first != null) {
             b.append(", JDK ").append(first.raw().get("jdkVersion")).append(" (").append(first.raw().get("vmName"))
                     .append(' ').append(first.raw().get("vmVersion")).append("), JMH ")
@@ -257,7 +270,8 @@ public final class Report {
         b.append(".\n\n");
         b.append("Reproduce (from the repository root; the full suite takes about 11 minutes on 2 cores;"
                 + " `-Pbench,quick` gives a first look in about 6):\n\n```sh\n"
-                + "./mvnw -q install -DskipTests && ./mvnw -q -f jmh/pom.xml -Pbench package\n```\n\n");
+                + "./mvnw -q install -DskipTests && ./mvnw -q -f jmh/pom.xml -Pbench package\n```\n\n"
+                + "The thread-scaling section at the end comes from its own run (`-Pbench,scaling`, below).\n\n");
         b.append("Run configuration: ").append(configurations(byClass)).append(". Errors are JMH's 99.9%"
                 + " confidence half-intervals (NaN where there was one measurement iteration). Ratios compare point"
                 + " estimates within one run, in one JVM build, on a machine whose two cores other processes may"
@@ -286,9 +300,6 @@ public final class Report {
                 b.append("![").append(BarChart.esc(cs.get(i).title())).append("](").append(rel).append(")\n\n");
             }
             b.append(table(cls, rs));
-        }
-        if (notes != null && Files.exists(notes)) {
-            b.append("\n").append(Files.readString(notes, StandardCharsets.UTF_8).strip()).append("\n");
         }
         return b.toString();
     }
@@ -410,7 +421,7 @@ public final class Report {
     }
 
     /** {@return "lo – hi", with a bound that the error bars leave open (an error as large as its score) as such} */
-    private static String range(double lo, double hi) {
+    static String range(double lo, double hi) {
         return (lo > 0 ? ratio(lo) : "0") + " – " + (Double.isInfinite(hi) ? "unbounded" : ratio(hi));
     }
 
@@ -566,7 +577,7 @@ public final class Report {
         return new double[]{ns / (bytes / size), bytes / ns};
     }
 
-    private static double toNanos(double v, String unit) {
+    static double toNanos(double v, String unit) {
         return switch (unit) {
             case "us/op" -> v * 1e3;
             case "ms/op" -> v * 1e6;
