@@ -5,6 +5,7 @@ import dev.hardmem.guarded.Stats;
 import dev.hardmem.guarded.Tier;
 import dev.hardmem.internal.alloc.isolated.IsolatedTier;
 import dev.hardmem.internal.alloc.region.Block;
+import dev.hardmem.internal.alloc.region.CloseGate;
 import dev.hardmem.internal.alloc.region.Corruption;
 import dev.hardmem.internal.alloc.region.Counts;
 import dev.hardmem.internal.alloc.region.FreeListener;
@@ -16,7 +17,6 @@ import dev.hardmem.internal.alloc.slab.SlabTier;
 import dev.hardmem.internal.os.Os;
 
 import java.util.List;
-import java.util.concurrent.locks.StampedLock;
 import java.util.function.Supplier;
 
 /**
@@ -31,11 +31,11 @@ public final class GuardedHeap implements SecretAllocator {
     private final SlabTier slabs;
     private final IsolatedTier isolated;
     /**
-     * Allocations, frees, verify() and stats() hold it shared; {@link #close()} holds it exclusively while it counts
-     * the live secrets and unmaps, so nothing slips in between and nothing fails because a close was attempted.
-     * Only allocators that can be closed have one: the default allocator never closes.
+     * Allocations, frees, verify() and stats() pass through it; {@link #close()} waits until none is in flight and
+     * holds the next ones back while it counts the live secrets and unmaps, so nothing slips in between and nothing
+     * fails because a close was attempted. Only allocators that can be closed have one: the default never closes.
      */
-    private final StampedLock gate;
+    private final CloseGate gate;
     private volatile boolean closed;
 
     /**
@@ -45,7 +45,7 @@ public final class GuardedHeap implements SecretAllocator {
     public GuardedHeap(GuardPolicy policy, String name, boolean closable, Os os, FreeListener listener) {
         this.policy = policy;
         this.name = name;
-        this.gate = closable ? new StampedLock() : null;
+        this.gate = closable ? new CloseGate() : null;
         this.regions = new Regions(policy, os);
         this.corruption = new Corruption(policy.onCorruption());
         this.slabs = new SlabTier(regions, corruption, listener);
@@ -130,7 +130,7 @@ public final class GuardedHeap implements SecretAllocator {
     }
 
     /**
-     * Runs {@code action} holding the gate shared, after checking that this allocator is open if {@code mustBeOpen}:
+     * Runs {@code action} through the gate, after checking that this allocator is open if {@code mustBeOpen}:
      * allocations, frees, verify() and stats() (which move slab counts between thread magazines and the pools)
      * never run while close() counts and unmaps.
      */
@@ -138,15 +138,12 @@ public final class GuardedHeap implements SecretAllocator {
         if (gate == null) {
             return action.get();
         }
-        long stamp = gate.readLock();
-        try {
+        return gate.pass(() -> {
             if (mustBeOpen) {
                 checkOpen();
             }
             return action.get();
-        } finally {
-            gate.unlockRead(stamp);
-        }
+        });
     }
 
     /** Checks every canary, and every free slot for writes after free; reports what it found as a corruption. */
@@ -187,8 +184,7 @@ public final class GuardedHeap implements SecretAllocator {
         if (gate == null) {
             throw Refusals.defaultNotClosable();
         }
-        long stamp = gate.writeLock();
-        try {
+        gate.close(() -> {
             checkOpen();
             long n = slabs.counts().live() + isolated.counts().live();
             if (n > 0) {
@@ -198,9 +194,7 @@ public final class GuardedHeap implements SecretAllocator {
             closed = true;
             slabs.release();
             isolated.release();
-        } finally {
-            gate.unlockWrite(stamp);
-        }
+        });
     }
 
     /** @throws IllegalStateException if this allocator is closed */

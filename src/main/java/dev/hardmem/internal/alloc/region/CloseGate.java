@@ -1,0 +1,94 @@
+package dev.hardmem.internal.alloc.region;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * Lets many threads work on an allocator at once and one close it, without a lock or an atomic the working threads
+ * share: each thread counts what it has in flight in its own counter (virtual threads share one, updated
+ * atomically), and {@link #close} raises a flag, then waits until every counter is zero. A thread that sees the
+ * flag steps back and waits for the close to end, then goes on (or finds the allocator closed): nothing fails just
+ * because a close was attempted.
+ */
+public final class CloseGate {
+    private static final VarHandle DEPTH;
+
+    static {
+        try {
+            DEPTH = MethodHandles.lookup().findVarHandle(InFlight.class, "depth", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** One thread's count of actions in flight (or the virtual threads' shared count). */
+    private static final class InFlight {
+        final boolean shared;
+        @SuppressWarnings("unused") // through DEPTH
+        volatile int depth;
+
+        InFlight(Thread t) {
+            this.shared = t == null;
+        }
+
+        void add(int delta) {
+            if (shared) {
+                DEPTH.getAndAdd(this, delta);
+            } else {
+                depth = depth + delta; // only its thread writes it; a volatile store orders the read of `closing`
+            }
+        }
+    }
+
+    private final PerThread<InFlight> inFlight = new PerThread<>(InFlight::new, f -> {
+    });
+    private final Object lock = new Object();
+    private volatile boolean closing;
+
+    /** Runs {@code action} as an action in flight: {@link #close} waits for it, and it never overlaps a close. */
+    public <T> T pass(java.util.function.Supplier<T> action) {
+        InFlight f = inFlight.mine();
+        while (true) {
+            f.add(1);
+            VarHandle.fullFence(); // the count is seen before the flag is read, or close could miss it
+            if (!closing) {
+                break;
+            }
+            f.add(-1);
+            synchronized (lock) {
+                while (closing) {
+                    try {
+                        lock.wait();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException("interrupted while the allocator was closing", e);
+                    }
+                }
+            }
+        }
+        try {
+            return action.get();
+        } finally {
+            f.add(-1);
+        }
+    }
+
+    /** Runs {@code closer} once nothing is in flight, with every other action held back until it returns. */
+    public void close(Runnable closer) {
+        synchronized (lock) {
+            closing = true;
+            VarHandle.fullFence();
+            try {
+                for (InFlight f : inFlight.all()) {
+                    while ((int) DEPTH.getVolatile(f) != 0) {
+                        Thread.onSpinWait();
+                    }
+                }
+                closer.run();
+            } finally {
+                closing = false;
+                lock.notifyAll();
+            }
+        }
+    }
+}
