@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 
@@ -45,10 +46,11 @@ public final class Machine {
                 + (maps.isEmpty() ? "" : ", vm.max_map_count " + maps.get(0).trim());
     }
 
-    /** Writes {@link #describe()} beside {@code result}. */
+    /** Writes {@link #describe()} beside {@code result}, and when it was measured (git keeps no file times). */
     public static void record(Path result) {
         try {
-            Files.writeString(beside(result), describe() + "\n", StandardCharsets.UTF_8);
+            Files.writeString(beside(result), describe() + "\nmeasured " + Instant.now() + "\n",
+                    StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -58,6 +60,16 @@ public final class Machine {
     static String of(Path result) {
         List<String> recorded = lines(beside(result));
         return recorded.isEmpty() || recorded.get(0).isBlank() ? describe() : recorded.get(0).strip();
+    }
+
+    /** {@return when {@code result} was measured: as recorded beside it, else the file's last modification} */
+    static Instant measured(Path result) throws IOException {
+        for (String line : lines(beside(result))) {
+            if (line.startsWith("measured ")) {
+                return Instant.parse(line.substring("measured ".length()).strip());
+            }
+        }
+        return Files.getLastModifiedTime(result).toInstant();
     }
 
     private static Path beside(Path result) {

@@ -173,10 +173,10 @@ public final class Report {
             System.exit(2);
         }
         List<Result> results = Files.exists(json) ? read(json) : List.of();
-        Instant measured = Files.exists(json) ? Files.getLastModifiedTime(json).toInstant() : Instant.now();
+        Instant measured = Files.exists(json) ? Machine.measured(json) : Instant.now();
         String md = render(results, measured, Machine.of(json), mode, markdown, charts);
         List<Result> scaling = scaled ? read(scalingJson) : List.of();
-        md += Scaling.section(scaling, scaled ? Files.getLastModifiedTime(scalingJson).toInstant() : measured,
+        md += Scaling.section(scaling, scaled ? Machine.measured(scalingJson) : measured,
                 scaled ? Machine.of(scalingJson) : Machine.of(json), markdown, charts);
         if (notes != null && Files.exists(notes)) {
             md += "\n" + Files.readString(notes, StandardCharsets.UTF_8).strip() + "\n";
