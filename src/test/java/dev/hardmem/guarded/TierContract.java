@@ -209,7 +209,9 @@ abstract class TierContract {
         GuardedAllocator a = fresh();
         Held x = allocate(a, SIZE);
         long damaged = x.address();
-        scribble(x, canaryByte(x), (byte) 1); // a native one-byte overrun out of the secret
+        // A native one-byte overrun out of the secret, of a byte the canary does not hold there.
+        scribble(x, canaryByte(x), (byte) ~x.access(false, m -> Memory.at(canaryByte(x), 1).get(ValueLayout.JAVA_BYTE,
+                0)));
         MemoryCorruptionError e = assertThrows(MemoryCorruptionError.class, x::free);
         assertTrue(e.getMessage().contains("canary"), e.getMessage());
         Stats s = a.stats();
@@ -222,6 +224,21 @@ abstract class TierContract {
             assertNotEquals(damaged, y.address(), "a quarantined slot came back");
             y.free();
         }
+        a.close();
+    }
+
+    @Test
+    void aNulTerminatorWrittenOnePastTheSecretOrOneBeforeItIsReportedAtFree() {
+        // The classic off-by-one: buf[size] = 0 past a slab secret that fills its class, buf[-1] = 0 before an
+        // isolated one (past its end is the guard page). The canary byte there is never zero, so the zero shows.
+        GuardedAllocator a = fresh();
+        for (int i = 0; i < 50; i++) { // fresh canaries each round on the isolated tier: no byte is zero by chance
+            Held x = allocate(a, SIZE);
+            scribble(x, canaryByte(x), (byte) 0);
+            MemoryCorruptionError e = assertThrows(MemoryCorruptionError.class, x::free);
+            assertTrue(e.getMessage().contains("canary"), e.getMessage());
+        }
+        assertEquals(50, a.stats().canaryFailures());
         a.close();
     }
 

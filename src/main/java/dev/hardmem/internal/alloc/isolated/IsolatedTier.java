@@ -140,7 +140,7 @@ public final class IsolatedTier {
             throw corruption.writeAfterFree("an isolated slot of " + pool.pages + " page(s)");
         }
         long c0 = Canaries.firstWord();
-        long c1 = Canaries.word();
+        long c1 = Canaries.lastWord();
         run.set(ValueLayout.JAVA_LONG_UNALIGNED, canaryOffset, c0);
         run.set(ValueLayout.JAVA_LONG_UNALIGNED, canaryOffset + 8, c1);
         IsolatedBlock b = new IsolatedBlock(this, slot, userOffset, size, c0, c1, protect);

@@ -25,9 +25,21 @@ public final class Canaries {
         return RANDOM.get().next();
     }
 
-    /** {@return the first word of a canary: unpredictable, but its first byte (little-endian) is zero} */
+    /**
+     * {@return the first word of a canary (bytes 0 to 7, little-endian)} Byte 0, where a one-byte overrun past a slab
+     * secret lands (the classic NUL terminator written one past the end), is never zero, so even a zero written
+     * there changes it; byte 7 is zero, so C string functions that read past the secret stop inside the canary.
+     */
     public static long firstWord() {
-        return word() & ~0xFFL;
+        return (word() & 0x00FF_FFFF_FFFF_FFFFL) | 1L;
+    }
+
+    /**
+     * {@return the second word of a canary (bytes 8 to 15)} Byte 15, where a one-byte underrun of an isolated
+     * secret lands, is never zero either.
+     */
+    public static long lastWord() {
+        return word() | 0x0100_0000_0000_0000L;
     }
 
     private static final class Generator {

@@ -62,7 +62,7 @@ final class Slab {
         this.region = region;
         this.base = region.runs()[0].address();
         this.canary0 = Canaries.firstWord();
-        this.canary1 = Canaries.word();
+        this.canary1 = Canaries.lastWord();
         this.meta = new long[slots];
         this.condemned = new byte[slots];
         this.held = new Object[slots];

@@ -14,7 +14,7 @@ import java.util.List;
 
 /**
  * Small secrets packed into slabs, one size class per slab. Guard pages around every slab, a random per-slab
- * canary (first byte zero, so string functions stop there) after every slot, metadata on the Java heap and never
+ * canary (its first byte never zero, its eighth zero: see {@link Canaries}) after every slot, metadata on the Java heap and never
  * in the slab, zero on free, a zero check on allocation (a write after free is caught when the slot comes back),
  * delayed and randomised reuse of freed slots.
  *
