@@ -1,5 +1,6 @@
 package dev.hardmem.internal.alloc;
 
+import dev.hardmem.internal.alloc.region.Fields;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.PhantomReference;
@@ -95,15 +96,8 @@ public final class Leaks {
 
     /** An owner's registration: {@link #clean()} runs its action now, exactly once, on whichever thread asks. */
     public static final class Registration extends Watch {
-        private static final VarHandle DONE;
-
-        static {
-            try {
-                DONE = MethodHandles.lookup().findVarHandle(Registration.class, "done", boolean.class);
-            } catch (ReflectiveOperationException e) {
-                throw new ExceptionInInitializerError(e);
-            }
-        }
+        private static final VarHandle DONE = Fields.of(MethodHandles.lookup(), Registration.class, "done",
+                boolean.class);
 
         private final Runnable action;
         @SuppressWarnings("unused") // through DONE

@@ -11,15 +11,8 @@ import java.lang.invoke.VarHandle;
  * because a close was attempted.
  */
 public final class CloseGate {
-    private static final VarHandle DEPTH;
-
-    static {
-        try {
-            DEPTH = MethodHandles.lookup().findVarHandle(InFlight.class, "depth", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
+    private static final VarHandle DEPTH = Fields.of(MethodHandles.lookup(), InFlight.class, "depth",
+            int.class);
 
     /** One thread's count of actions in flight (or the virtual threads' shared count). */
     private static final class InFlight {

@@ -14,9 +14,9 @@ import java.util.List;
 
 /**
  * Small secrets packed into slabs, one size class per slab. Guard pages around every slab, a random per-slab
- * canary (its first byte never zero, its eighth zero: see {@link Canaries}) after every slot, metadata on the Java heap and never
- * in the slab, zero on free, a zero check on allocation (a write after free is caught when the slot comes back),
- * delayed and randomised reuse of freed slots.
+ * canary (its first byte never zero, its eighth zero: see {@link Canaries}) after every slot, metadata on the Java
+ * heap and never in the slab, zero on free, a zero check on allocation (a write after free is caught when the slot
+ * comes back), delayed and randomised reuse of freed slots.
  *
  * <h2>Who holds a slot</h2>
  * The slabs of a size class, and the pool of their free slots, are shared behind the {@link SizeClass}'s lock.
