@@ -8,7 +8,6 @@ import dev.hardmem.internal.alloc.region.Block;
 import dev.hardmem.internal.os.Libc;
 import dev.hardmem.internal.os.Memory;
 
-import javax.security.auth.Destroyable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.Arena;
@@ -21,6 +20,7 @@ import java.util.Objects;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import javax.security.auth.Destroyable;
 
 /**
  * One fixed-size secret with one owner: a key, a password, a seed. Its bytes live outside the Java heap, are only

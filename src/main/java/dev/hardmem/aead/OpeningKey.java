@@ -5,12 +5,12 @@ import dev.hardmem.SecretArena;
 import dev.hardmem.SecretKind;
 import dev.hardmem.nonce.UsedNonce;
 
-import javax.crypto.AEADBadTagException;
-import javax.crypto.Cipher;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.security.ProviderException;
 import java.util.Objects;
+import javax.crypto.AEADBadTagException;
+import javax.crypto.Cipher;
 
 /**
  * A key that decrypts (opens). It takes a {@link UsedNonce}, the only kind a receiver has: the one a

@@ -7,8 +7,6 @@ import dev.hardmem.nonce.NonceSequence;
 import dev.hardmem.nonce.UnusedNonce;
 import dev.hardmem.nonce.UsedNonce;
 
-import javax.crypto.AEADBadTagException;
-import javax.crypto.Cipher;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.security.ProviderException;
@@ -17,6 +15,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.WeakHashMap;
+import javax.crypto.AEADBadTagException;
+import javax.crypto.Cipher;
 
 /**
  * A key that encrypts (seals), bound to the one {@link NonceSequence} its nonces come from. Sealing takes an

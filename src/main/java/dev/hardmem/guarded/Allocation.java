@@ -7,6 +7,7 @@ import dev.hardmem.internal.alloc.region.Refusals;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.Reference;
 
 /**
  * One allocation made directly from a {@link GuardedAllocator}. Its {@link #segment()} is confined to the thread
@@ -54,6 +55,9 @@ public final class Allocation implements AutoCloseable {
 
         @Override
         public void run() {
+            if (!claim()) {
+                return; // freed already, by its owner or by the watcher
+            }
             heap.free(block); // wipes, then frees
             if (!explicit) {
                 Leaks.report("Allocation", site);
@@ -103,6 +107,9 @@ public final class Allocation implements AutoCloseable {
         release.explicit = true;
         release.cancel();
         release.run();
+        // Until here this allocation, its lifetime and so the scope the watch follows stay reachable: the watcher
+        // cannot be handed the watch between the load of `release` and the cancel above.
+        Reference.reachabilityFence(this);
     }
 
     /** {@return a description without contents or addresses} */

@@ -1,23 +1,24 @@
 package dev.hardmem.guarded;
 
-import java.time.Duration;
-import dev.hardmem.testing.Gc;
-import dev.hardmem.internal.alloc.region.Layout;
-import dev.hardmem.internal.alloc.region.Block;
-import dev.hardmem.internal.alloc.GuardedHeap;
-import dev.hardmem.internal.alloc.slab.SlabProbe;
-import dev.hardmem.internal.alloc.isolated.IsolatedProbe;
 import dev.hardmem.MemoryCorruptionError;
 import dev.hardmem.SecretArena;
+import dev.hardmem.internal.alloc.GuardedHeap;
+import dev.hardmem.internal.alloc.isolated.IsolatedProbe;
+import dev.hardmem.internal.alloc.region.Block;
+import dev.hardmem.internal.alloc.region.Layout;
+import dev.hardmem.internal.alloc.slab.SlabProbe;
 import dev.hardmem.internal.os.Errno;
 import dev.hardmem.internal.os.GuardProbe;
 import dev.hardmem.internal.os.Memory;
 import dev.hardmem.internal.os.Smaps;
 import dev.hardmem.testing.FreeWatch;
+import dev.hardmem.testing.Gc;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.ref.WeakReference;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -194,5 +195,22 @@ class GuardedAllocatorTest {
             assertEquals(0, watch.dirtyBlocks(), "wiped before it was freed");
         }
         a.close();
+    }
+
+    @Test
+    void aClosedAllocatorIsNotKeptAliveByTheLeakRegistrationOfAClosedArena() throws Exception {
+        // A closed arena's registration may wait in its thread's list until the list fills up; it must not keep the
+        // arena's memory, and so its allocator, reachable meanwhile.
+        WeakReference<Object> heap = useThroughAnArenaAndClose();
+        assertTrue(Gc.awaitCollected(heap, Duration.ofSeconds(10)), "a done registration keeps the allocator alive");
+    }
+
+    private static WeakReference<Object> useThroughAnArenaAndClose() {
+        GuardedAllocator a = GuardedAllocator.create(GuardPolicy.defaults());
+        try (SecretArena arena = SecretArena.ofConfined(a)) {
+            arena.allocate(32);
+        }
+        a.close();
+        return new WeakReference<>(TestAllocators.heapOf(a));
     }
 }

@@ -13,6 +13,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -79,6 +80,26 @@ class IsolatedTierTest extends TierContract {
         assertTrue(e.getMessage().contains("verify found 1"), e.getMessage());
         a.verify(); // both slots are quarantined now: nothing left to report
         assertEquals(2, a.stats().quarantinedSlots());
+        a.close();
+    }
+
+    @Test
+    void aFreedSlotIsNotHandedOutAgainAtOnce() {
+        // A dangling native pointer to a freed secret must not find the next secret there: the thread's cache hands
+        // out its oldest slots and holds its newest half back, as the pool (first in, first out) does.
+        GuardedAllocator a = fresh();
+        for (long size : new long[] {100, 5000}) {
+            Allocation warm = a.allocate(size, 1, Tier.ISOLATED);
+            Allocation first = a.allocate(size, 1, Tier.ISOLATED);
+            long freed = first.segment().address();
+            first.close();
+            for (int i = 0; i < 2; i++) { // the two-page cache holds back 2 slots, the one-page cache 4
+                try (Allocation next = a.allocate(size, 1, Tier.ISOLATED)) {
+                    assertNotEquals(freed, next.segment().address(), "the slot just freed was handed out again");
+                }
+            }
+            warm.close();
+        }
         a.close();
     }
 }

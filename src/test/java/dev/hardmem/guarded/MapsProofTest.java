@@ -1,11 +1,11 @@
 package dev.hardmem.guarded;
 
-import dev.hardmem.internal.alloc.region.Layout;
-import dev.hardmem.internal.alloc.region.Region;
-import dev.hardmem.internal.alloc.GuardedHeap;
 import dev.hardmem.Secret;
 import dev.hardmem.SecretArena;
 import dev.hardmem.SecretKind;
+import dev.hardmem.internal.alloc.GuardedHeap;
+import dev.hardmem.internal.alloc.region.Layout;
+import dev.hardmem.internal.alloc.region.Region;
 import dev.hardmem.internal.os.Memory;
 import dev.hardmem.internal.os.Smaps;
 import org.junit.jupiter.api.Test;

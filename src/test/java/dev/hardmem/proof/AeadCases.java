@@ -20,7 +20,6 @@ import dev.hardmem.proof.Census.State;
 import dev.hardmem.proof.Census.Throws;
 import dev.hardmem.proof.Census.Variant;
 
-import javax.crypto.AEADBadTagException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
@@ -29,6 +28,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import javax.crypto.AEADBadTagException;
 
 import static dev.hardmem.proof.Census.DIRECT;
 import static dev.hardmem.proof.Census.IAE;

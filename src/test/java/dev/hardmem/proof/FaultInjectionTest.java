@@ -1,14 +1,14 @@
 package dev.hardmem.proof;
 
-import dev.hardmem.guarded.TestAllocators;
-import dev.hardmem.internal.os.FaultyOs;
 import dev.hardmem.SecretArena;
 import dev.hardmem.SystemCallException;
 import dev.hardmem.guarded.GuardPolicy;
 import dev.hardmem.guarded.GuardedAllocator;
 import dev.hardmem.guarded.MemoryBudgetException;
 import dev.hardmem.guarded.Stats;
+import dev.hardmem.guarded.TestAllocators;
 import dev.hardmem.internal.os.Errno;
+import dev.hardmem.internal.os.FaultyOs;
 import dev.hardmem.internal.os.Smaps;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

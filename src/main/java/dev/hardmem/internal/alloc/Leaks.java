@@ -1,6 +1,7 @@
 package dev.hardmem.internal.alloc;
 
 import dev.hardmem.internal.alloc.region.Fields;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.PhantomReference;
@@ -62,6 +63,12 @@ public final class Leaks {
      * do in {@link #run()}, which must not refer to the referent.
      */
     public abstract static class Watch extends PhantomReference<Object> implements Runnable {
+        private static final VarHandle CLAIMED = Fields.of(MethodHandles.lookup(), Watch.class, "claimed",
+                boolean.class);
+
+        @SuppressWarnings("unused") // through CLAIMED
+        private volatile boolean claimed;
+
         /** Watches {@code referent}. */
         protected Watch(Object referent) {
             super(referent, WATCHED);
@@ -70,6 +77,19 @@ public final class Leaks {
         /** The owner was freed properly: {@link #run()} will never be called by the watcher. */
         public void cancel() {
             clear();
+        }
+
+        /**
+         * {@return true for the first caller only} {@link #run()} calls it first, so that the owner's explicit
+         * free and the watcher can never both free the memory.
+         */
+        protected final boolean claim() {
+            return CLAIMED.compareAndSet(this, false, true);
+        }
+
+        /** {@return whether {@link #claim()} has been won} */
+        final boolean claimed() {
+            return claimed;
         }
     }
 
@@ -96,12 +116,9 @@ public final class Leaks {
 
     /** An owner's registration: {@link #clean()} runs its action now, exactly once, on whichever thread asks. */
     public static final class Registration extends Watch {
-        private static final VarHandle DONE = Fields.of(MethodHandles.lookup(), Registration.class, "done",
-                boolean.class);
-
-        private final Runnable action;
-        @SuppressWarnings("unused") // through DONE
-        private volatile boolean done;
+        /** Dropped once it ran: a registration can wait in its thread's list long after, and must not keep the
+         *  owner's memory (and its allocator) reachable. Read only by the thread that won {@link #claim()}. */
+        private Runnable action;
 
         private Registration(Object owner, Runnable action) {
             super(owner);
@@ -110,9 +127,11 @@ public final class Leaks {
 
         /** Unregisters and runs the action, unless it has run already. */
         public void clean() {
-            if (DONE.compareAndSet(this, false, true)) {
+            if (claim()) {
                 clear();
-                action.run();
+                Runnable a = action;
+                action = null;
+                a.run();
             }
         }
 
@@ -123,7 +142,7 @@ public final class Leaks {
         }
 
         boolean done() {
-            return done;
+            return claimed();
         }
     }
 

@@ -46,8 +46,8 @@ public final class IsolatedTier {
     private final FreeListener listener;
     private final ConcurrentHashMap<Long, Pool> pools = new ConcurrentHashMap<>();
     private final Pool[] smallPools = new Pool[SMALL_POOLS];
-    /** The largest page count whose pool threads cache free slots of. */
-    private static final int MAX_CACHED_PAGES = (int) (SlotCache.BYTES / Layout.PAGE);
+    /** The largest page count whose pool threads cache free slots of: at least {@link SlotCache#MIN_SLOTS} fit. */
+    private static final int MAX_CACHED_PAGES = (int) (SlotCache.BYTES / (SlotCache.MIN_SLOTS * Layout.PAGE));
     /** Each platform thread's caches of free slots, by page count; virtual threads share one set. */
     private final PerThread<SlotCache[]> caches = new PerThread<>(IsolatedTier::newCaches, this::flush);
 

@@ -1,13 +1,15 @@
 package dev.hardmem.internal.alloc.isolated;
 
 import dev.hardmem.internal.alloc.region.Fields;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /** One run of data pages between two guard pages, and the secret in it, if any. Guarded by its pool's lock. */
 final class Slot {
-    private static final VarHandle BLOCK = Fields.of(MethodHandles.lookup(), Slot.class, "block", IsolatedBlock.class);
+    private static final VarHandle BLOCK = Fields.of(MethodHandles.lookup(), Slot.class, "block",
+            IsolatedBlock.class);
 
     final Pool pool;
     final Pool.PoolRegion region;

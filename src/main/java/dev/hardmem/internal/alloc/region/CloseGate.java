@@ -2,13 +2,15 @@ package dev.hardmem.internal.alloc.region;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 
 /**
  * Lets many threads work on an allocator at once and one close it, without a lock or an atomic the working threads
  * share: each thread counts what it has in flight in its own counter (virtual threads share one, updated
  * atomically), and {@link #close} raises a flag, then waits until every counter is zero. A thread that sees the
- * flag steps back and waits for the close to end, then goes on (or finds the allocator closed): nothing fails just
- * because a close was attempted.
+ * flag steps back and waits (in {@code Object.wait}, which does not pin a virtual thread on JDK 24 and later) for
+ * the close to end, then goes on (or finds the allocator closed): nothing fails just because a close was attempted.
  */
 public final class CloseGate {
     private static final VarHandle DEPTH = Fields.of(MethodHandles.lookup(), InFlight.class, "depth",
@@ -39,7 +41,7 @@ public final class CloseGate {
     private volatile boolean closing;
 
     /** Runs {@code action} as an action in flight: {@link #close} waits for it, and it never overlaps a close. */
-    public <T> T pass(java.util.function.Supplier<T> action) {
+    public <T> T pass(Supplier<T> action) {
         InFlight f = inFlight.mine();
         while (true) {
             f.add(1);
@@ -48,16 +50,7 @@ public final class CloseGate {
                 break;
             }
             f.add(-1);
-            synchronized (lock) {
-                while (closing) {
-                    try {
-                        lock.wait();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new IllegalStateException("interrupted while the allocator was closing", e);
-                    }
-                }
-            }
+            awaitNotClosing();
         }
         try {
             return action.get();
@@ -66,22 +59,59 @@ public final class CloseGate {
         }
     }
 
-    /** Runs {@code closer} once nothing is in flight, with every other action held back until it returns. */
+    /**
+     * Runs {@code closer} once nothing is in flight, with every other action held back until it returns. Closes
+     * run one at a time.
+     */
     public void close(Runnable closer) {
         synchronized (lock) {
+            awaitNotClosingLocked();
             closing = true;
-            VarHandle.fullFence();
-            try {
-                for (InFlight f : inFlight.all()) {
-                    while ((int) DEPTH.getVolatile(f) != 0) {
+        }
+        VarHandle.fullFence();
+        try {
+            for (InFlight f : inFlight.all()) {
+                // An action in flight is short (one allocation, a verify): yield, then sleep, until it is done.
+                for (int spins = 0; (int) DEPTH.getVolatile(f) != 0; spins++) {
+                    if (spins < 100) {
                         Thread.onSpinWait();
+                    } else if (spins < 1000) {
+                        Thread.yield();
+                    } else {
+                        LockSupport.parkNanos(100_000);
                     }
                 }
-                closer.run();
-            } finally {
+            }
+            closer.run();
+        } finally {
+            synchronized (lock) {
                 closing = false;
                 lock.notifyAll();
             }
+        }
+    }
+
+    private void awaitNotClosing() {
+        synchronized (lock) {
+            awaitNotClosingLocked();
+        }
+    }
+
+    /**
+     * Waits, uninterruptibly, until no close is running: an interrupt must not make a free fail before it wiped
+     * its secret. The interrupt is kept for the caller to see.
+     */
+    private void awaitNotClosingLocked() {
+        boolean interrupted = false;
+        while (closing) {
+            try {
+                lock.wait();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 }

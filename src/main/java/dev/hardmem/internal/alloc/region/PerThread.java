@@ -51,7 +51,13 @@ public final class PerThread<T> {
     /** {@return the calling platform thread's value if it has one, without making one; else {@code null}} */
     public T mineIfAny() {
         WeakReference<T> c = cached.get();
-        return c == null ? null : c.get();
+        T v = c == null ? null : c.get();
+        if (v != null) {
+            return v;
+        }
+        synchronized (owners) {
+            return owners.get(Thread.currentThread()); // its thread-locals may have been erased
+        }
     }
 
     private T register() {
@@ -74,13 +80,31 @@ public final class PerThread<T> {
         return v;
     }
 
-    /** Hands the values of threads that died to {@code onDeadThread}, and forgets those threads. */
+    /**
+     * Hands the values of threads that died to {@code onDeadThread} one by one, forgetting each thread as its value
+     * is taken back; if one fails, the rest stay registered, to be taken back later.
+     */
     public void reclaimDead() {
-        List<T> dead = new ArrayList<>();
+        List<Map.Entry<Thread, T>> dead = new ArrayList<>();
         synchronized (owners) {
-            owners.entrySet().removeIf(e -> !e.getKey().isAlive() && dead.add(e.getValue()));
+            for (Map.Entry<Thread, T> e : owners.entrySet()) {
+                if (!e.getKey().isAlive()) {
+                    dead.add(Map.entry(e.getKey(), e.getValue()));
+                }
+            }
         }
-        dead.forEach(onDeadThread);
+        for (Map.Entry<Thread, T> e : dead) {
+            synchronized (owners) {
+                if (owners.get(e.getKey()) != e.getValue()) {
+                    continue; // another thread took it back meanwhile
+                }
+                owners.remove(e.getKey());
+            }
+            // If this throws (an unmap the kernel refused), the rest stay registered for the next reclaim. The failed
+            // one is not put back: part of it may have been taken back already, and taking a slot back twice would
+            // hand it out twice.
+            onDeadThread.accept(e.getValue());
+        }
     }
 
     /** {@return the values of threads that died, which stay registered} */

@@ -1,7 +1,5 @@
 package dev.hardmem.internal.alloc.slab;
 
-import java.time.Duration;
-import dev.hardmem.testing.Gc;
 import dev.hardmem.MemoryCorruptionError;
 import dev.hardmem.guarded.Allocation;
 import dev.hardmem.guarded.GuardPolicy;
@@ -12,11 +10,13 @@ import dev.hardmem.internal.alloc.GuardedHeap;
 import dev.hardmem.internal.alloc.region.Block;
 import dev.hardmem.internal.alloc.region.Layout;
 import dev.hardmem.internal.os.Memory;
+import dev.hardmem.testing.Gc;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.ValueLayout;
 import java.lang.ref.Cleaner;
 import java.lang.ref.WeakReference;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
