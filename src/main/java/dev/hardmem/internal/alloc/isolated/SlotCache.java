@@ -30,9 +30,9 @@ final class SlotCache {
         this.ring = new Slot[capacity(pages)];
     }
 
-    /** {@return how many free slots of {@code pages} pages a cache keeps} */
+    /** {@return how many free slots of {@code pages} pages a cache keeps: a power of two (positions wrap by mask)} */
     static int capacity(long pages) {
-        return (int) Math.min(8, BYTES / (pages * Layout.PAGE));
+        return Integer.highestOneBit((int) Math.min(8, BYTES / (pages * Layout.PAGE)));
     }
 
     /** {@return a free slot of {@code pool} for {@code size} bytes: this cache's oldest, or one from the pool} */
@@ -42,7 +42,7 @@ final class SlotCache {
         }
         Slot s = ring[head];
         ring[head] = null;
-        head = (head + 1) % ring.length;
+        head = (head + 1) & (ring.length - 1);
         count--;
         live++;
         bytes += size;
@@ -55,7 +55,7 @@ final class SlotCache {
             return false;
         }
         s.clear();
-        ring[(head + count++) % ring.length] = s;
+        ring[(head + count++) & (ring.length - 1)] = s;
         live--;
         bytes -= size;
         return true;
@@ -65,7 +65,7 @@ final class SlotCache {
     void flush(Pool pool) {
         Slot[] slots = new Slot[count];
         for (int i = 0; i < count; i++) {
-            slots[i] = ring[(head + i) % ring.length];
+            slots[i] = ring[(head + i) & (ring.length - 1)];
         }
         pool.takeBack(slots, slots.length, live, bytes);
         forget();
