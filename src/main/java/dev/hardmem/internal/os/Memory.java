@@ -41,11 +41,6 @@ public final class Memory {
         return MemorySegment.ofAddress(address).reinterpret(size, lifetime, null);
     }
 
-    /** {@return a global-scope view of {@code memory}: same address and size, no lifetime of its own} */
-    public static MemorySegment rawView(MemorySegment memory) {
-        return MemorySegment.ofAddress(memory.address()).reinterpret(memory.byteSize());
-    }
-
     /** {@return a global-scope segment of {@code size} bytes at {@code address}} */
     public static MemorySegment at(long address, long size) {
         return MemorySegment.ofAddress(address).reinterpret(size);

@@ -78,9 +78,4 @@ public final class Zeros {
         }
         return true;
     }
-
-    /** {@return whether {@code length} bytes of {@code s} from {@code offset} are all zero} */
-    public static boolean isZero(MemorySegment s, long offset, long length) {
-        return isZero(s.address() + offset, length);
-    }
 }
