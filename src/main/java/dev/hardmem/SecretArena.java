@@ -151,19 +151,28 @@ public final class SecretArena implements Arena {
     public MemorySegment allocate(long byteSize, long byteAlignment) {
         SecretAllocator.checkSizeAndAlignment(byteSize, byteAlignment);
         checkThread();
-        synchronized (blocks) {
-            if (blocks.closed) {
-                throw alreadyClosed();
+        if (owner == null) {
+            synchronized (blocks) {
+                return allocateChecked(byteSize, byteAlignment);
             }
-            if (ownMemory != null) {
-                MemorySegment s = lifetime.allocate(byteSize, byteAlignment); // zeroed by the JDK
-                blocks.add(ownMemory.new View(s.address(), byteSize));
-                return s;
-            }
-            Block b = blocks.allocator.allocate(byteSize, byteAlignment);
-            blocks.add(b);
-            return b.view(lifetime);
         }
+        // Confined: only the owner thread touches the block list (the leak watcher only once the arena is
+        // unreachable), so it takes no lock, as the JDK's own confined arenas keep theirs.
+        return allocateChecked(byteSize, byteAlignment);
+    }
+
+    private MemorySegment allocateChecked(long byteSize, long byteAlignment) {
+        if (blocks.closed) {
+            throw alreadyClosed();
+        }
+        if (ownMemory != null) {
+            MemorySegment s = lifetime.allocate(byteSize, byteAlignment); // zeroed by the JDK
+            blocks.add(ownMemory.new View(s.address(), byteSize));
+            return s;
+        }
+        Block b = blocks.allocator.allocate(byteSize, byteAlignment);
+        blocks.add(b);
+        return b.view(lifetime);
     }
 
     /** {@return the scope of every segment this arena allocates} */
@@ -183,21 +192,20 @@ public final class SecretArena implements Arena {
     public void close() {
         checkThread();
         if (ownMemory != null) {
+            // Confined: the owner thread is the only one that can be here.
             if (blocks.closed) {
                 throw alreadyClosed();
             }
-            synchronized (blocks) {
-                blocks.closed = true; // closed, not leaked: the cleanup below reports nothing
-            }
+            blocks.closed = true; // closed, not leaked: the cleanup below reports nothing
             cleanable.clean(); // wipes while the lifetime's memory is still allocated ...
-            lifetime.close(); // ... then frees it (the owner thread is the only one that can be here)
+            lifetime.close(); // ... then frees it
         } else {
-            synchronized (blocks) {
-                if (blocks.closed) {
-                    throw alreadyClosed();
+            if (owner == null) {
+                synchronized (blocks) {
+                    endLifetime();
                 }
-                lifetime.close(); // may throw; then nothing has changed
-                blocks.closed = true;
+            } else {
+                endLifetime();
             }
             cleanable.clean();
         }
@@ -208,6 +216,15 @@ public final class SecretArena implements Arena {
         if (failure instanceof Error e) {
             throw e;
         }
+    }
+
+    /** Ends the segments' lifetime and marks the arena closed; if the JDK refuses (a segment is held), no change. */
+    private void endLifetime() {
+        if (blocks.closed) {
+            throw alreadyClosed();
+        }
+        lifetime.close();
+        blocks.closed = true;
     }
 
     /** {@return a description without contents or addresses} */
@@ -309,19 +326,31 @@ public final class SecretArena implements Arena {
             items[count++] = b;
         }
 
-        /** Wipes and frees every block, each whatever happened to the others; runs once, from close() or the cleaner. */
+        /** {@return the list's array (its first {@code count} blocks), taken out; the list is closed from now on} */
+        private Block[] take() {
+            closed = true;
+            Block[] all = items;
+            items = NONE;
+            count = 0;
+            return all;
+        }
+
+        /** Wipes and frees every block, whatever happens to the others; runs once, from close() or the cleaner. */
         @Override
         public void run() {
-            boolean leaked;
             Block[] all;
             int n;
-            synchronized (this) {
+            boolean leaked;
+            if (shared) {
+                synchronized (this) {
+                    leaked = !closed;
+                    n = count;
+                    all = take();
+                }
+            } else {
                 leaked = !closed;
-                closed = true;
-                all = items;
                 n = count;
-                items = NONE;
-                count = 0;
+                all = take();
             }
             Throwable first = null;
             for (int i = 0; i < n; i++) {
