@@ -102,7 +102,8 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
             boolean leaked = !closed;
             closed = true;
             try {
-                // The allocator may keep a secret's pages inaccessible outside enter/exit.
+                // Wiped here through the secret's own write access, and again by the allocator's free: whichever of
+                // the two fails (an mprotect the kernel refuses), the other has wiped the bytes.
                 block.enter(true);
                 try {
                     block.wipe();

@@ -140,10 +140,6 @@ public final class Leaks {
         public void run() {
             clean();
         }
-
-        boolean done() {
-            return claimed();
-        }
     }
 
     /** A list of registrations that keeps them reachable. Touched by its thread, or under its own monitor. */
@@ -176,7 +172,7 @@ public final class Leaks {
         int dropDone() {
             int n = 0;
             for (int i = 0; i < count; i++) {
-                if (!items[i].done()) {
+                if (!items[i].claimed()) { // done: closed, or run by the watcher
                     items[n++] = items[i];
                 }
             }

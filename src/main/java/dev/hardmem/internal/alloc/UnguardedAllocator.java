@@ -20,8 +20,7 @@ public final class UnguardedAllocator implements SecretAllocator {
 
     private final FreeListener listener;
 
-    /** An allocator whose frees {@code listener} sees. */
-    public UnguardedAllocator(FreeListener listener) {
+    private UnguardedAllocator(FreeListener listener) {
         this.listener = listener;
     }
 

@@ -4,6 +4,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
+import static dev.hardmem.bench.report.Svg.PLOT_HEIGHT;
+import static dev.hardmem.bench.report.Svg.TOP;
+import static dev.hardmem.bench.report.Svg.esc;
+import static dev.hardmem.bench.report.Svg.y;
+
 /**
  * A grouped bar chart as a standalone SVG: one group per parameter value (a size, a count), one bar per benchmark
  * method, an error bar per bar, a log or linear value axis. Missing bars (a tier that cannot hold the size, a
@@ -14,8 +19,6 @@ final class BarChart {
     static final String[] OURS = {"#1f5fa6", "#2e9e44", "#e07b12", "#7b4fb0", "#138d9c", "#c0392b", "#8c564b",
         "#d6589f", "#9a9a1f", "#4f6bd8"};
     static final String[] BASELINES = {"#6b6b6b", "#a6a6a6", "#3d3d3d", "#cfcfcf"};
-    private static final int PLOT_HEIGHT = 300;
-    private static final int TOP = 56;
 
     private int left = 84;
     private final String title;
@@ -80,28 +83,10 @@ final class BarChart {
         int height = TOP + PLOT_HEIGHT + 44 + legendRows * 18 + 12;
 
         StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\""
-                + " viewBox=\"0 0 %d %d\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\""
-                + " font-size=\"12\">%n", width, height, width, height));
-        b.append(String.format(Locale.ROOT, "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>%n", width, height));
-        b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"24\" font-size=\"15\" font-weight=\"bold\">%s</text>%n",
-                left, esc(title)));
-        b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"42\" fill=\"#555\">%s%s</text>%n", left,
-                esc(axisLabel), log ? " (log scale)" : ""));
+        Svg.open(b, width, height, left, title, axisLabel, log);
 
         // Grid and value axis.
-        for (double t : axis.ticks()) {
-            double y = y(axis, t);
-            b.append(String.format(Locale.ROOT,
-                    "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#e3e3e3\"/>%n",
-                    left, y, left + plotWidth, y));
-            b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" fill=\"#444\">%s"
-                    + "</text>%n", left - 6, y + 4, esc(Axis.label(t))));
-        }
-        b.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#333\"/>%n",
-                left, TOP, left, TOP + PLOT_HEIGHT));
-        b.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#333\"/>%n",
-                left, TOP + PLOT_HEIGHT, left + plotWidth, TOP + PLOT_HEIGHT));
+        Svg.frame(b, axis, left, plotWidth);
 
         // Bars.
         double slot = (double) plotWidth / groups.size();
@@ -168,11 +153,5 @@ final class BarChart {
         return b.toString();
     }
 
-    private static double y(Axis a, double v) {
-        return TOP + PLOT_HEIGHT - a.fraction(v) * PLOT_HEIGHT;
-    }
 
-    static String esc(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
-    }
 }

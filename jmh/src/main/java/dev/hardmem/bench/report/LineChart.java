@@ -4,6 +4,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
+import static dev.hardmem.bench.report.Svg.PLOT_HEIGHT;
+import static dev.hardmem.bench.report.Svg.TOP;
+import static dev.hardmem.bench.report.Svg.esc;
+import static dev.hardmem.bench.report.Svg.y;
+
 /**
  * A line chart as a standalone SVG: one line per benchmark method over a few x values (thread counts, spaced on a
  * log-2 scale so that 1, 2, 4, 8, 16 are evenly apart), an error bar per point, a log or linear value axis.
@@ -12,8 +17,6 @@ import java.util.Locale;
  */
 final class LineChart {
     private static final int PLOT_WIDTH = 520;
-    private static final int PLOT_HEIGHT = 300;
-    private static final int TOP = 56;
     private static final int PAD = 28;
 
     private final String title;
@@ -77,28 +80,10 @@ final class LineChart {
         int height = TOP + PLOT_HEIGHT + 56 + legendRows * 18 + 12;
 
         StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\""
-                + " viewBox=\"0 0 %d %d\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\""
-                + " font-size=\"12\">%n", width, height, width, height));
-        b.append(String.format(Locale.ROOT, "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>%n", width, height));
-        b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"24\" font-size=\"15\" font-weight=\"bold\">%s"
-                + "</text>%n", left, BarChart.esc(title)));
-        b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"42\" fill=\"#555\">%s%s</text>%n", left,
-                BarChart.esc(axisLabel), log ? " (log scale)" : ""));
+        Svg.open(b, width, height, left, title, axisLabel, log);
 
         // Grid, value axis, x axis.
-        for (double t : axis.ticks()) {
-            double y = y(axis, t);
-            b.append(String.format(Locale.ROOT,
-                    "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#e3e3e3\"/>%n",
-                    left, y, left + PLOT_WIDTH, y));
-            b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" fill=\"#444\">%s"
-                    + "</text>%n", left - 6, y + 4, BarChart.esc(Axis.label(t))));
-        }
-        b.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#333\"/>%n",
-                left, TOP, left, TOP + PLOT_HEIGHT));
-        b.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#333\"/>%n",
-                left, TOP + PLOT_HEIGHT, left + PLOT_WIDTH, TOP + PLOT_HEIGHT));
+        Svg.frame(b, axis, left, PLOT_WIDTH);
         for (int i = 0; i < xs.size(); i++) {
             double x = x(left, i);
             b.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\""
@@ -107,7 +92,7 @@ final class LineChart {
                     TOP + PLOT_HEIGHT + 18, xs.get(i)));
         }
         b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" fill=\"#555\">%s</text>%n",
-                left + PLOT_WIDTH / 2, TOP + PLOT_HEIGHT + 36, BarChart.esc(xLabel)));
+                left + PLOT_WIDTH / 2, TOP + PLOT_HEIGHT + 36, esc(xLabel)));
 
         // Lines, points, error bars.
         String[] colors = colors();
@@ -146,8 +131,8 @@ final class LineChart {
                 }
                 b.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"><title>%s,"
                         + " %d threads: %s (%s – %s)</title></circle>%n", x, y(axis, v), colors[s],
-                        BarChart.esc(series.get(s)), xs.get(i), BarChart.esc(Report.number(v)),
-                        BarChart.esc(Report.number(l)), BarChart.esc(Report.number(h))));
+                        esc(series.get(s)), xs.get(i), esc(Report.number(v)),
+                        esc(Report.number(l)), esc(Report.number(h))));
             }
         }
 
@@ -160,7 +145,7 @@ final class LineChart {
                     + " stroke-width=\"2\"%s/>%n", lx, y - 4, lx + 24, y - 4, colors[s],
                     baseline.get(s) ? " stroke-dasharray=\"6 4\"" : ""));
             b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\">%s</text>%n", lx + 30, y,
-                    BarChart.esc(series.get(s))));
+                    esc(series.get(s))));
         }
         b.append("</svg>\n");
         return b.toString();
@@ -193,7 +178,4 @@ final class LineChart {
         return (s - (series.size() - 1) / 2.0) * 3;
     }
 
-    private static double y(Axis a, double v) {
-        return TOP + PLOT_HEIGHT - a.fraction(v) * PLOT_HEIGHT;
-    }
 }

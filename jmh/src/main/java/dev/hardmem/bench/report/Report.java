@@ -297,7 +297,7 @@ public final class Report {
                 String file = cls + (i == 0 ? "" : "-" + (i + 1)) + ".svg";
                 Files.writeString(chartDirAbs.resolve(file), cs.get(i).svg(), StandardCharsets.UTF_8);
                 String rel = mdDir.relativize(chartDirAbs.resolve(file)).toString().replace('\\', '/');
-                b.append("![").append(BarChart.esc(cs.get(i).title())).append("](").append(rel).append(")\n\n");
+                b.append("![").append(Svg.esc(cs.get(i).title())).append("](").append(rel).append(")\n\n");
             }
             b.append(table(cls, rs));
         }

@@ -121,7 +121,7 @@ final class Scaling {
             String file = CLS + "-threads-" + e.getKey() + ".svg";
             Files.writeString(chartDir.resolve(file), chart.svg(), StandardCharsets.UTF_8);
             String rel = mdDir.relativize(chartDir.resolve(file)).toString().replace('\\', '/');
-            b.append("![").append(BarChart.esc(chart.title())).append("](").append(rel).append(")\n\n");
+            b.append("![").append(Svg.esc(chart.title())).append("](").append(rel).append(")\n\n");
             for (int t : threads) {
                 b.append("### ").append(size).append(", ").append(t).append(t == 1 ? " thread" : " threads")
                         .append("\n\n");
