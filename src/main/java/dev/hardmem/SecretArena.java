@@ -7,7 +7,6 @@ import dev.hardmem.internal.alloc.SecretAllocator;
 import dev.hardmem.internal.alloc.UnguardedAllocator;
 import dev.hardmem.internal.alloc.region.Block;
 import dev.hardmem.internal.alloc.region.FreeListener;
-import dev.hardmem.internal.os.Memory;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -38,11 +37,23 @@ import java.util.Objects;
  *
  * <h2>Closing: lifetime first, then wipe, then free</h2>
  * {@code close()} first ends the lifetime of the segments (the JDK's own scope closes, so no thread can read or
- * write them any more), then wipes every byte of each segment and gives its memory back (the allocator wipes as it
- * checks its canaries: one pass). If one fails, the others still happen, and then the first failure is thrown. A
- * segment's memory is always wiped before it is given back. Wiping is done here, never from a
- * {@code reinterpret} cleanup action: from JDK 25, a confined arena runs its first registered cleanup first, so a
- * wipe registered after the allocation would touch freed memory.
+ * write them any more, and the cleanup actions registered with
+ * {@link MemorySegment#reinterpret(Arena, java.util.function.Consumer) reinterpret} run), then wipes every byte of
+ * each segment and gives its memory back (the allocator wipes as it checks its canaries: one pass). A segment's
+ * memory is always wiped before it is given back. Wiping is done here, never from a {@code reinterpret} cleanup
+ * action: from JDK 25, a confined arena runs its first registered cleanup first, so a wipe registered after the
+ * allocation would touch freed memory.
+ *
+ * <p>A close either happens whole or not at all:
+ * <ul>
+ * <li>If the JDK refuses to end the lifetime, because a native call holds one of the segments (a downcall that was
+ *     passed one, and an upcall from inside it calls {@code close()}; or, for a shared arena, such a call on another
+ *     thread), {@code close()} throws {@link IllegalStateException} and changes nothing: no byte is wiped, the
+ *     segments stay usable, and a later {@code close()} succeeds.</li>
+ * <li>Once the lifetime has ended, every segment is wiped and freed, whatever else fails: a cleanup action that
+ *     throws, or a free that fails (a damaged canary). Then the first failure is thrown, with the later ones
+ *     {@linkplain Throwable#getSuppressed() suppressed}; the arena is closed.</li>
+ * </ul>
  *
  * <p>An arena that becomes unreachable without being closed is still wiped and freed, by hardmem's leak watcher,
  * and a warning is logged through {@link System.Logger} (logger {@code dev.hardmem}); run with
@@ -53,27 +64,28 @@ import java.util.Objects;
  * <h2>Security guarantees</h2>
  * Guaranteed: the memory is outside the Java heap, so the garbage collector never copies it; it is zeroed when
  * allocated and wiped before it is freed, on every path (normal close, close while an exception unwinds, a failed
- * free, a leaked arena). Not guaranteed: copies made by the caller (reading a segment into a {@code byte[]}),
- * copies a native library or JCA provider makes, values the JIT keeps in registers or spills to the stack. The
- * unguarded arenas ({@link #ofConfinedUnguarded()}) add nothing more; the default arenas add what the default
- * allocator gives (see {@code docs/guarantees.md}).
+ * free, a cleanup action that throws, a leaked arena); it is never wiped or freed while a native call holds one of
+ * its segments. Not guaranteed: copies made by the caller (reading a segment into a {@code byte[]}), copies a
+ * native library or JCA provider makes, values the JIT keeps in registers or spills to the stack; giving back the
+ * memory of a leaked {@link #ofConfinedUnguarded()} arena (it is wiped, but only its owner thread could free it).
+ * The unguarded arenas add nothing more; the default arenas add what the default allocator gives (see
+ * {@code docs/guarantees.md}).
  */
 public final class SecretArena implements Arena {
     private final Arena lifetime;
     private final Thread owner;
     private final Blocks blocks;
-    /** Where the memory comes from when it is the lifetime's own (confined unguarded arenas); else {@code null}. */
-    private final LifetimeAllocator ownMemory;
+    /** Where a confined unguarded arena's memory comes from; else {@code null}. */
+    private final PrivateArenaAllocator ownMemory;
     private final Leaks.Registration cleanable;
 
     private SecretArena(boolean shared, SecretAllocator allocator) {
         this.lifetime = shared ? Arena.ofShared() : Arena.ofConfined();
         this.owner = shared ? null : Thread.currentThread();
-        // Confined and unguarded: the memory comes from the lifetime arena itself (the JDK's zeroed malloc), and
-        // close() wipes it before it closes that arena. Only the owner thread can touch the segments, so wiping
-        // before the scope ends is as safe as after, and it saves a malloc/free downcall pair per segment.
-        this.ownMemory = allocator instanceof UnguardedAllocator u && !shared ? LifetimeAllocator.of(u.listener())
-                : null;
+        // Confined and unguarded: the memory comes from a confined arena of the arena's own (the JDK's zeroed
+        // malloc), which saves a malloc/free downcall pair per segment.
+        this.ownMemory = allocator instanceof UnguardedAllocator u && !shared
+                ? new PrivateArenaAllocator(u.listener()) : null;
         if (ownMemory != null) {
             allocator = ownMemory;
         }
@@ -165,11 +177,6 @@ public final class SecretArena implements Arena {
         if (blocks.closed) {
             throw alreadyClosed();
         }
-        if (ownMemory != null) {
-            MemorySegment s = lifetime.allocate(byteSize, byteAlignment); // zeroed by the JDK
-            blocks.add(ownMemory.new View(s.address(), byteSize));
-            return s;
-        }
         Block b = blocks.allocator.allocate(byteSize, byteAlignment);
         blocks.add(b);
         return b.view(lifetime);
@@ -182,34 +189,39 @@ public final class SecretArena implements Arena {
     }
 
     /**
-     * Ends the lifetime of every segment, wipes every byte of them, then frees them.
+     * Ends the lifetime of every segment (running the cleanup actions registered on this arena), wipes every byte
+     * of them, then frees them. Either nothing changes (the JDK refused to end the lifetime) or everything is wiped
+     * and freed, even when a cleanup action or a free fails; the first failure is thrown after, with the later
+     * ones suppressed.
      *
-     * @throws IllegalStateException if the arena is already closed, or (shared) a segment is in use by a
-     *                               native call that holds it
+     * @throws IllegalStateException if the arena is already closed, or a segment is held by a native call (nothing
+     *                               has changed then, and the arena can be closed once the call returns)
      * @throws WrongThreadException  if this arena is confined to another thread
+     * @throws RuntimeException      what a cleanup action threw, once the memory is wiped and freed
+     * @throws Error                 what a cleanup action threw, or {@link MemoryCorruptionError} (guarded
+     *                               arenas) if a canary was overwritten, once the memory is wiped and freed
      */
     @Override
     public void close() {
         checkThread();
-        if (ownMemory != null) {
-            // Confined: the owner thread is the only one that can be here.
-            if (blocks.closed) {
-                throw alreadyClosed();
+        Throwable failure;
+        if (owner == null) {
+            synchronized (blocks) {
+                failure = endLifetime();
             }
-            blocks.closed = true; // closed, not leaked: the cleanup below reports nothing
-            cleanable.clean(); // wipes while the lifetime's memory is still allocated ...
-            lifetime.close(); // ... then frees it
         } else {
-            if (owner == null) {
-                synchronized (blocks) {
-                    endLifetime();
-                }
-            } else {
-                endLifetime();
-            }
-            cleanable.clean();
+            failure = endLifetime();
         }
-        Throwable failure = blocks.failure;
+        cleanable.clean(); // wipes and frees every block: closed, not leaked, so it reports nothing
+        if (ownMemory != null) {
+            ownMemory.close(); // gives the wiped memory back
+        }
+        Throwable freeing = blocks.failure;
+        if (failure == null) {
+            failure = freeing;
+        } else if (freeing != null) {
+            failure.addSuppressed(freeing);
+        }
         if (failure instanceof RuntimeException r) {
             throw r;
         }
@@ -218,13 +230,29 @@ public final class SecretArena implements Arena {
         }
     }
 
-    /** Ends the segments' lifetime and marks the arena closed; if the JDK refuses (a segment is held), no change. */
-    private void endLifetime() {
-        if (blocks.closed) {
+    /**
+     * Ends the segments' lifetime and marks the arena closed.
+     *
+     * @return what a cleanup action threw, if one did: the lifetime has ended all the same, and the memory must
+     *         still be wiped and freed before it is thrown
+     * @throws IllegalStateException if the arena is closed or closing (a cleanup action that calls close), or the
+     *                               JDK refuses because a native call holds a segment: nothing has changed
+     */
+    private Throwable endLifetime() {
+        if (blocks.closed || !lifetime.scope().isAlive()) {
             throw alreadyClosed();
         }
-        lifetime.close();
+        Throwable cleanupFailure = null;
+        try {
+            lifetime.close();
+        } catch (RuntimeException | Error e) {
+            if (lifetime.scope().isAlive()) {
+                throw e; // refused, before the JDK changed anything
+            }
+            cleanupFailure = e;
+        }
         blocks.closed = true;
+        return cleanupFailure;
     }
 
     /** {@return a description without contents or addresses} */
@@ -247,52 +275,53 @@ public final class SecretArena implements Arena {
     }
 
     /**
-     * Memory from the lifetime arena itself, for confined unguarded arenas. Blocks are views of its segments;
-     * freeing one only shows it to the listener: the arena frees them all when it closes. A leaked arena's memory is
-     * never freed by the JDK (a confined arena is freed only by close), so the cleaner still finds it allocated when
-     * it wipes it. It must not refer to the arena: it is reachable from the cleanup action, which must not keep the
-     * lifetime (and so the scope it watches) reachable, or a leaked arena would never be cleaned.
+     * The memory of a confined unguarded arena: a confined arena of its own, distinct from the lifetime, whose
+     * segments are never handed out (users get views with the lifetime's scope). So no native call can hold it, and
+     * the lifetime can end, or be refused, before any byte is wiped; freeing a block only wipes it and shows it to
+     * the listener, and {@link #close()} then frees them all. A leaked arena's blocks are wiped by the cleaner, on
+     * its own thread, which cannot close a confined arena: that memory is wiped but never given back. It must not
+     * refer to the lifetime: it is reachable from the cleanup action, which must not keep the scope it watches
+     * reachable, or a leaked arena would never be cleaned.
      */
-    private static final class LifetimeAllocator implements SecretAllocator {
-        private static final LifetimeAllocator SHARED = new LifetimeAllocator(FreeListener.DEFAULT);
-
+    private static final class PrivateArenaAllocator implements SecretAllocator {
+        private final Arena memory = Arena.ofConfined();
         private final FreeListener listener;
 
-        private LifetimeAllocator(FreeListener listener) {
+        PrivateArenaAllocator(FreeListener listener) {
             this.listener = listener;
         }
 
-        static LifetimeAllocator of(FreeListener listener) {
-            return listener == FreeListener.DEFAULT ? SHARED : new LifetimeAllocator(listener);
-        }
-
-        /** A segment of the lifetime arena. */
+        /** A segment of the private arena. */
         private final class View extends Block {
             View(long address, long size) {
                 super(address, size);
             }
 
             @Override
-            public LifetimeAllocator owner() {
-                return LifetimeAllocator.this;
+            public PrivateArenaAllocator owner() {
+                return PrivateArenaAllocator.this;
             }
 
             @Override
             public void free() {
-                wipe(); // the lifetime arena frees it later, when the arena closes
+                wipe(); // the private arena frees it later, when the arena closes
                 listener.freeing(raw());
             }
         }
 
-        /** Not used: {@link SecretArena#allocate} takes the memory from its lifetime directly. */
         @Override
         public Block allocate(long size, long alignment) {
-            throw new AssertionError("a confined unguarded arena allocates from its lifetime");
+            return new View(memory.allocate(size, alignment).address(), size); // zeroed by the JDK
         }
 
         @Override
         public void free(Block block) {
             block.free();
+        }
+
+        /** Frees every block; called by the owner thread once they are all wiped. */
+        void close() {
+            memory.close();
         }
 
         @Override
@@ -357,7 +386,11 @@ public final class SecretArena implements Arena {
                 try {
                     allocator.free(all[i]); // wipes, then frees
                 } catch (RuntimeException | Error e) {
-                    first = first == null ? e : first;
+                    if (first == null) {
+                        first = e;
+                    } else if (e != first) {
+                        first.addSuppressed(e);
+                    }
                 }
                 all[i] = null;
             }

@@ -1,6 +1,9 @@
 package dev.hardmem;
 
 import dev.hardmem.SecretKind.Key;
+import dev.hardmem.guarded.GuardPolicy;
+import dev.hardmem.guarded.GuardedAllocator;
+import dev.hardmem.internal.os.UserCalls;
 import dev.hardmem.testing.ChildJvm;
 import dev.hardmem.testing.FreeLog;
 import dev.hardmem.testing.FreeWatch;
@@ -17,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -232,6 +236,10 @@ class LeakTest {
                 }
                 return;
             }
+            if (args.length > 0 && args[0].equals("failedClose")) {
+                closeAfterFailuresThenLeakOne(tee);
+                return;
+            }
             try (FreeWatch watch = FreeWatch.start()) {
                 leakAnArenaHere();
                 leakASecretHere();
@@ -240,6 +248,62 @@ class LeakTest {
                         + tee.reports.get());
             }
         }
+
+        /**
+         * Closes arenas of every kind whose first close failed (refused while qsort held a segment) or threw (a user
+         * cleanup failed), then leaks one arena, which must be the only report; prints as {@link #main} does.
+         */
+        private static void closeAfterFailuresThenLeakOne(Tee tee) throws InterruptedException {
+            GuardedAllocator allocator = GuardedAllocator.create(GuardPolicy.defaults().withIsolatedOnly(true));
+            List<Supplier<SecretArena>> kinds = List.of(SecretArena::ofConfined, SecretArena::ofShared,
+                    SecretArena::ofConfinedUnguarded, SecretArena::ofSharedUnguarded,
+                    () -> SecretArena.ofConfined(allocator), () -> SecretArena.ofShared(allocator));
+            List<WeakReference<MemorySegment.Scope>> scopes = new ArrayList<>();
+            try (FreeWatch watch = FreeWatch.start()) {
+                for (Supplier<SecretArena> kind : kinds) {
+                    SecretArena refused = kind.get();
+                    scopes.add(new WeakReference<>(refused.scope()));
+                    MemorySegment ints = refused.allocate(ValueLayout.JAVA_INT, 8).fill((byte) 1);
+                    try {
+                        UserCalls.qsortInts(ints, () -> attempt(refused::close));
+                    } catch (Throwable e) {
+                        throw new AssertionError(e);
+                    }
+                    attempt(refused::close);
+
+                    SecretArena throwing = kind.get();
+                    scopes.add(new WeakReference<>(throwing.scope()));
+                    throwing.allocate(32).fill((byte) 1);
+                    UserCalls.addCleanup(throwing, () -> {
+                        throw new IllegalStateException("a user cleanup failed");
+                    });
+                    attempt(throwing::close);
+                }
+                leakAnArenaHere();
+                // Every arena above is unreachable once its scope is collected; the leaked one is reported.
+                Gc.awaitUntil(() -> tee.reports.get() >= 1 && scopes.stream().allMatch(w -> w.get() == null),
+                        Duration.ofSeconds(20));
+                Gc.runFor(Duration.ofMillis(500)); // every chance for a wrong report to come
+                System.out.println("freed=" + watch.blocks() + " dirty=" + watch.dirtyBlocks() + " reports="
+                        + tee.reports.get());
+            }
+        }
+
+        private static void attempt(Runnable r) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                // expected: the test looks only at frees and reports
+            }
+        }
+    }
+
+    @Test
+    void arenasWhoseCloseFailedOnceOrWhoseCleanupThrewAreNotReportedOnceClosed() throws Exception {
+        // 6 kinds x 2 arenas x 1 block, each freed by its close; 1 leaked, freed by the cleaner and reported.
+        ChildJvm.Result r = ChildJvm.run(List.of(), List.of(), LeakingMain.class, "failedClose");
+        assertEquals(0, r.exitCode(), r.output());
+        assertEquals("freed=13 dirty=0 reports=1", r.stdout().strip(), r.output());
     }
 
     @Test

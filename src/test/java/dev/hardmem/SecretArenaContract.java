@@ -2,6 +2,7 @@ package dev.hardmem;
 
 import dev.hardmem.internal.alloc.region.FreeListener;
 import dev.hardmem.internal.alloc.region.FreeListeners;
+import dev.hardmem.internal.os.UserCalls;
 import dev.hardmem.testing.FreeWatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -12,6 +13,7 @@ import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -20,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** What every kind of {@link SecretArena} must do. Subclasses name the kind. */
 abstract class SecretArenaContract {
@@ -216,6 +219,180 @@ abstract class SecretArenaContract {
             }
             assertEquals(sizes.size(), watch.blocks());
             assertEquals(sizes.stream().mapToLong(Long::longValue).sum(), watch.bytes());
+            assertEquals(0, watch.dirtyBlocks());
+        }
+    }
+
+    // ---------------------------------------------------------------- a close that fails, a cleanup that throws
+
+    /** {@return {@code n} ints from {@code n} down to 1, in a segment of {@code arena}} */
+    private static MemorySegment descendingInts(SecretArena arena, int n) {
+        MemorySegment ints = arena.allocate(ValueLayout.JAVA_INT, n);
+        for (int i = 0; i < n; i++) {
+            ints.setAtIndex(ValueLayout.JAVA_INT, i, n - i);
+        }
+        return ints;
+    }
+
+    private static void assertSorted(MemorySegment ints) {
+        for (int i = 0; i < ints.byteSize() / 4; i++) {
+            assertEquals(i + 1, ints.getAtIndex(ValueLayout.JAVA_INT, i), "int " + i);
+        }
+    }
+
+    private static boolean allBytesAre(MemorySegment s, byte v) {
+        for (long i = 0; i < s.byteSize(); i++) {
+            if (s.get(ValueLayout.JAVA_BYTE, i) != v) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Test
+    void aCloseRefusedWhileANativeCallHoldsASegmentChangesNothing() throws Throwable {
+        // After the JDK's TestMemorySession: an upcall from qsort closes the arena whose segment qsort is sorting.
+        try (FreeWatch watch = FreeWatch.start()) {
+            SecretArena arena = open();
+            MemorySegment ints = descendingInts(arena, 64);
+            MemorySegment key = arena.allocate(32).fill((byte) 0x5A);
+            AtomicReference<Throwable> refused = new AtomicReference<>();
+            UserCalls.qsortInts(ints, () -> {
+                refused.set(attempt(arena::close));
+                assertTrue(arena.scope().isAlive(), "the arena is still open");
+                assertEquals(0, watch.blocks(), "nothing was wiped or freed while qsort holds a segment");
+                assertTrue(allBytesAre(key, (byte) 0x5A), "the other segments are untouched");
+                fillWith(arena.allocate(16), (byte) 3);
+            });
+            assertTrue(refused.get() instanceof IllegalStateException, String.valueOf(refused.get()));
+            assertSorted(ints);
+            assertTrue(allBytesAre(key, (byte) 0x5A));
+            key.set(ValueLayout.JAVA_BYTE, 0, (byte) 1);
+
+            arena.close(); // the call has returned: this close succeeds and wipes
+            assertFalse(arena.scope().isAlive());
+            assertThrows(IllegalStateException.class, () -> key.get(ValueLayout.JAVA_BYTE, 0));
+            assertEquals(3, watch.blocks(), "every segment freed once the close succeeded");
+            assertEquals(64 * 4 + 32 + 16, watch.bytes());
+            assertEquals(0, watch.dirtyBlocks());
+            assertThrows(IllegalStateException.class, arena::close, "closing twice");
+            assertEquals(3, watch.blocks(), "and only once");
+        }
+    }
+
+    @Test
+    void aCloseFromAnotherThreadRefusedWhileANativeCallHoldsASegmentChangesNothing() throws Throwable {
+        assumeTrue(shared(), "only a shared arena can be closed from another thread");
+        try (FreeWatch watch = FreeWatch.start()) {
+            SecretArena arena = open();
+            MemorySegment ints = descendingInts(arena, 64);
+            CountDownLatch inTheCall = new CountDownLatch(1);
+            CountDownLatch closeTried = new CountDownLatch(1);
+            AtomicReference<Throwable> sorter = new AtomicReference<>();
+            Thread t = Thread.ofPlatform().start(() -> {
+                try {
+                    UserCalls.qsortInts(ints, () -> {
+                        inTheCall.countDown();
+                        try {
+                            closeTried.await();
+                        } catch (InterruptedException e) {
+                            throw new AssertionError(e);
+                        }
+                    });
+                } catch (Throwable e) {
+                    sorter.set(e);
+                }
+            });
+            inTheCall.await();
+            assertThrows(IllegalStateException.class, arena::close);
+            assertTrue(arena.scope().isAlive());
+            assertEquals(0, watch.blocks(), "nothing was wiped or freed while qsort holds a segment");
+            closeTried.countDown();
+            t.join();
+            assertEquals(null, sorter.get());
+            assertSorted(ints);
+
+            arena.close();
+            assertFalse(arena.scope().isAlive());
+            assertEquals(1, watch.blocks());
+            assertEquals(0, watch.dirtyBlocks());
+        }
+    }
+
+    @Test
+    void aCleanupThatThrowsIsThrownAfterEverySegmentIsWipedAndFreed() {
+        IllegalStateException thrown = new IllegalStateException("a user cleanup failed");
+        assertSame(thrown, closeWithAFailingCleanup(() -> {
+            throw thrown;
+        }));
+    }
+
+    @Test
+    void aCleanupThatThrowsAnErrorIsThrownAfterEverySegmentIsWipedAndFreed() {
+        // The JDK stops running cleanups at an Error; the arena's own wipe and free must not stop.
+        AssertionError thrown = new AssertionError("a user cleanup failed");
+        assertSame(thrown, closeWithAFailingCleanup(() -> {
+            throw thrown;
+        }));
+    }
+
+    /** {@return what close() threw} after checking that it wiped and freed every segment, once. */
+    private Throwable closeWithAFailingCleanup(Runnable cleanup) {
+        // After the JDK's TestSegments.testThrowInCleanup.
+        try (FreeWatch watch = FreeWatch.start()) {
+            SecretArena arena = open();
+            UserCalls.addCleanup(arena, cleanup);
+            for (int i = 0; i < 3; i++) {
+                fillWith(arena.allocate(100), (byte) 0x77);
+            }
+            Throwable e = assertThrows(Throwable.class, arena::close);
+            assertFalse(arena.scope().isAlive());
+            assertEquals(3, watch.blocks(), "every segment was freed");
+            assertEquals(0, watch.dirtyBlocks(), "and wiped first");
+            IllegalStateException twice = assertThrows(IllegalStateException.class, arena::close);
+            assertEquals("Already closed", twice.getMessage());
+            assertThrows(IllegalStateException.class, () -> arena.allocate(8));
+            assertEquals(3, watch.blocks(), "freed only once");
+            return e;
+        }
+    }
+
+    @Test
+    void aCleanupThatThrowsComesFirstAndAFailedFreeIsSuppressed() {
+        AtomicInteger dirty = new AtomicInteger();
+        AtomicInteger seen = new AtomicInteger();
+        FreeListeners.observe(raw -> {
+            if (!FreeWatch.isZero(raw)) {
+                dirty.incrementAndGet();
+            }
+            if (seen.incrementAndGet() == 1) {
+                throw new IllegalStateException("injected free failure");
+            }
+        });
+        SecretArena arena = open();
+        UserCalls.addCleanup(arena, () -> {
+            throw new IllegalArgumentException("a user cleanup failed");
+        });
+        fillWith(arena.allocate(100), (byte) 7);
+        fillWith(arena.allocate(100), (byte) 7);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, arena::close);
+        assertEquals("a user cleanup failed", e.getMessage());
+        assertEquals(1, e.getSuppressed().length);
+        assertEquals("injected free failure", e.getSuppressed()[0].getMessage());
+        assertEquals(2, seen.get());
+        assertEquals(0, dirty.get());
+    }
+
+    @Test
+    void aCleanupThatClosesTheArenaIsToldItIsClosedAndTheMemoryIsFreedOnce() {
+        try (FreeWatch watch = FreeWatch.start()) {
+            SecretArena arena = open();
+            AtomicReference<Throwable> nested = new AtomicReference<>();
+            UserCalls.addCleanup(arena, () -> nested.set(attempt(arena::close)));
+            fillWith(arena.allocate(100), (byte) 9);
+            arena.close();
+            assertTrue(nested.get() instanceof IllegalStateException, String.valueOf(nested.get()));
+            assertEquals(1, watch.blocks());
             assertEquals(0, watch.dirtyBlocks());
         }
     }

@@ -1,5 +1,7 @@
 package dev.hardmem;
 
+import dev.hardmem.guarded.GuardPolicy;
+import dev.hardmem.guarded.GuardedAllocator;
 import org.junit.jupiter.api.Nested;
 
 /** Runs the {@link SecretArenaContract} against every kind of arena. */
@@ -48,6 +50,36 @@ class SecretArenaKindsTest {
         @Override
         SecretArena open() {
             return SecretArena.ofSharedUnguarded();
+        }
+
+        @Override
+        boolean shared() {
+            return true;
+        }
+    }
+
+    /** Isolated secrets from an allocator of their own: every arena factory is covered. */
+    private static final GuardedAllocator ISOLATED = GuardedAllocator.create(GuardPolicy.defaults()
+            .withIsolatedOnly(true));
+
+    @Nested
+    class ConfinedOnAnAllocator extends SecretArenaContract {
+        @Override
+        SecretArena open() {
+            return SecretArena.ofConfined(ISOLATED);
+        }
+
+        @Override
+        boolean shared() {
+            return false;
+        }
+    }
+
+    @Nested
+    class SharedOnAnAllocator extends SecretArenaContract {
+        @Override
+        SecretArena open() {
+            return SecretArena.ofShared(ISOLATED);
         }
 
         @Override

@@ -9,8 +9,8 @@ import java.util.Optional;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The confined unguarded arena takes its memory from its own lifetime arena and wipes it before closing it; a
- * leaked one is still wiped by the cleaner (the JDK never frees a confined arena that was not closed).
+ * The confined unguarded arena takes its memory from a confined arena of its own and wipes it before closing that
+ * arena; a leaked one is still wiped by the cleaner (the JDK never frees a confined arena that was not closed).
  */
 class UnguardedArenaTest {
     private static long leakOne() {
