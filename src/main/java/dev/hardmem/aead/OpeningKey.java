@@ -61,17 +61,19 @@ public final class OpeningKey {
     }
 
     /**
-     * {@return an opening key for {@code key}}
+     * {@return an opening key for {@code key}} A secret serves one algorithm: it may have any number of opening keys
+     * and one {@link SealingKey}, all of that algorithm.
      *
      * @param algorithm the AEAD algorithm
      * @param key       the key, {@link Algorithm#keyLength()} bytes; borrowed, not closed by this object
      * @throws IllegalArgumentException if the key has the wrong length
-     * @throws IllegalStateException    if the key is closed
+     * @throws IllegalStateException    if the key is closed, or is already a key of another algorithm
      */
     public static OpeningKey of(Algorithm algorithm, Secret<SecretKind.Key> key) {
         Objects.requireNonNull(algorithm, "algorithm");
         Objects.requireNonNull(key, "key");
         SealingKey.checkKey(algorithm, key);
+        KeyUses.takeForOpening(key, algorithm);
         return new OpeningKey(algorithm, key);
     }
 
