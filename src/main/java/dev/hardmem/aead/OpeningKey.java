@@ -45,6 +45,13 @@ import javax.crypto.Cipher;
  * there, and fails if the JDK stops making that copy); AES-GCM leaves all of a short plaintext (up to about
  * 1 KiB) and the last several hundred bytes of a longer one in temporary arrays.
  *
+ * <p>An open that fails is not free of copies either. SunJCE's AES-GCM decrypts and authenticates in one pass and
+ * compares the tag only at the end, so when the tag does not verify (a flipped tag, other AAD, another key) it has
+ * already decrypted the message through the same temporary arrays: the heap holds as much of the plaintext as after
+ * a successful open. Whoever can submit a message with a forged tag gets its body decrypted onto the heap. The
+ * destination is untouched, and hardmem's scratch memory is wiped. SunJCE's ChaCha20-Poly1305 checks the tag
+ * before it decrypts: a failed open leaves no plaintext. {@code HeapDumpHuntTest} checks both.
+ *
  * <h2>Security guarantees</h2>
  * Guaranteed: no byte of plaintext reaches the destination unless the tag verifies; a wrong nonce length, a
  * closed key, a destination too small or read-only are refused before anything is decrypted; the key's bytes are
