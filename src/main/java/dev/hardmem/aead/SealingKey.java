@@ -69,9 +69,8 @@ import javax.crypto.Cipher;
  * is consumed or anything is encrypted (a nonce consumed by a call that then fails stays consumed: unused, never
  * reused); a secret serves one algorithm and has at most one {@code SealingKey}, and a sequence serves one
  * {@code SealingKey}: {@link #of} refuses anything else; the key's bytes are on the heap only during a call, as
- * described above. Not guaranteed: anything that depends on two secrets holding the same key
- * bytes (each gets a sealing key and a sequence of its own; see {@link NonceSequence}); the copies JCA makes, listed
- * above.
+ * described above. Not guaranteed: anything that depends on two secrets holding the same key bytes (each gets a
+ * sealing key and a sequence of its own; see {@link NonceSequence}); the copies JCA makes, listed above.
  */
 public final class SealingKey {
     private final Algorithm algorithm;
