@@ -45,6 +45,13 @@ import javax.crypto.Cipher;
  * there, and fails if the JDK stops making that copy); AES-GCM leaves all of a short plaintext (up to about
  * 1 KiB) and the last several hundred bytes of a longer one in temporary arrays.
  *
+ * <p>An open that fails is not free of copies either. SunJCE's AES-GCM decrypts and authenticates in one pass and
+ * compares the tag only at the end, so when the tag does not verify (a flipped tag, other AAD, another key) it has
+ * already decrypted the message through the same temporary arrays: the heap holds as much of the plaintext as after
+ * a successful open. Whoever can submit a message with a forged tag gets its body decrypted onto the heap. The
+ * destination is untouched, and hardmem's scratch memory is wiped. SunJCE's ChaCha20-Poly1305 checks the tag
+ * before it decrypts: a failed open leaves no plaintext. {@code HeapDumpHuntTest} checks both.
+ *
  * <h2>Security guarantees</h2>
  * Guaranteed: no byte of plaintext reaches the destination unless the tag verifies; a wrong nonce length, a
  * closed key, a destination too small or read-only are refused before anything is decrypted; the key's bytes are
@@ -61,17 +68,19 @@ public final class OpeningKey {
     }
 
     /**
-     * {@return an opening key for {@code key}}
+     * {@return an opening key for {@code key}} A secret serves one algorithm: it may have any number of opening keys
+     * and one {@link SealingKey}, all of that algorithm.
      *
      * @param algorithm the AEAD algorithm
      * @param key       the key, {@link Algorithm#keyLength()} bytes; borrowed, not closed by this object
      * @throws IllegalArgumentException if the key has the wrong length
-     * @throws IllegalStateException    if the key is closed
+     * @throws IllegalStateException    if the key is closed, or is already a key of another algorithm
      */
     public static OpeningKey of(Algorithm algorithm, Secret<SecretKind.Key> key) {
         Objects.requireNonNull(algorithm, "algorithm");
         Objects.requireNonNull(key, "key");
         SealingKey.checkKey(algorithm, key);
+        KeyUses.takeForOpening(key, algorithm);
         return new OpeningKey(algorithm, key);
     }
 

@@ -10,11 +10,7 @@ import dev.hardmem.nonce.UsedNonce;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.security.ProviderException;
-import java.util.EnumSet;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.WeakHashMap;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 
@@ -64,16 +60,17 @@ import javax.crypto.Cipher;
  *
  * <p>The plaintext is read through a direct {@link ByteBuffer} view of the segment: hardmem makes no heap copy of
  * it. SunJCE's AES-GCM passes a direct buffer through temporary heap arrays, which it does not wipe: a heap dump
- * after sealing holds up to 512 bytes of the plaintext. ChaCha20-Poly1305 leaves none ({@code HeapDumpHuntTest}
- * checks it).
+ * after sealing holds up to 512 bytes of the plaintext (none of a plaintext of 100 bytes or less).
+ * ChaCha20-Poly1305 leaves none. {@code HeapDumpHuntTest} checks both with a 32-byte plaintext.
  *
  * <h2>Security guarantees</h2>
  * Guaranteed: every nonce is consumed before the cipher runs and is never used again; a nonce from another
  * key's sequence, a closed key, a nonce already consumed, and a plaintext too large are refused before any nonce
  * is consumed or anything is encrypted (a nonce consumed by a call that then fails stays consumed: unused, never
- * reused); the key's bytes are on the heap only during a call, as described above. Not guaranteed: anything that
- * depends on two {@code SealingKey}s, or two sequences, created by the caller for the same key bytes (see
- * {@link NonceSequence}); the copies JCA makes, listed above.
+ * reused); a secret serves one algorithm and has at most one {@code SealingKey}, and a sequence serves one
+ * {@code SealingKey}: {@link #of} refuses anything else; the key's bytes are on the heap only during a call, as
+ * described above. Not guaranteed: anything that depends on two secrets holding the same key bytes (each gets a
+ * sealing key and a sequence of its own; see {@link NonceSequence}); the copies JCA makes, listed above.
  */
 public final class SealingKey {
     private final Algorithm algorithm;
@@ -88,15 +85,16 @@ public final class SealingKey {
 
     /**
      * {@return a sealing key for {@code key}, drawing its nonces from {@code sequence}, which it binds} A secret
-     * gets one sealing key per algorithm, ever: a second one would start a second sequence for the same key.
+     * serves one algorithm and gets one sealing key, ever: a second one would start a second sequence for the same
+     * key. It may also have any number of {@link OpeningKey}s of the same algorithm.
      *
      * @param algorithm the AEAD algorithm
      * @param key       the key, {@link Algorithm#keyLength()} bytes; borrowed, not closed by this object
      * @param sequence  the key's nonce sequence, of {@link Algorithm#nonceLength()}-byte nonces; it must not be
      *                  bound to another key
      * @throws IllegalArgumentException if the key or the sequence's nonces have the wrong length
-     * @throws IllegalStateException    if the key is closed, already has a sealing key for this algorithm, or the
-     *                                  sequence is bound to another key
+     * @throws IllegalStateException    if the key is closed, is already a key of another algorithm, or already has a
+     *                                  sealing key, or the sequence is bound to another key
      */
     public static SealingKey of(Algorithm algorithm, Secret<SecretKind.Key> key, NonceSequence sequence) {
         Objects.requireNonNull(algorithm, "algorithm");
@@ -107,26 +105,9 @@ public final class SealingKey {
             throw new IllegalArgumentException(algorithm.displayName() + " takes " + algorithm.nonceLength()
                     + "-byte nonces; the sequence makes " + sequence.nonceLength() + "-byte ones");
         }
-        synchronized (SEALED) {
-            Set<Algorithm> algorithms = SEALED.computeIfAbsent(key, k -> EnumSet.noneOf(Algorithm.class));
-            if (algorithms.contains(algorithm)) {
-                throw new IllegalStateException("this secret already has a " + algorithm.displayName()
-                        + " SealingKey; keep and reuse that one: a second would start a second nonce sequence for"
-                        + " the same key, and the two could repeat nonces");
-            }
-            SealingKey sealing = new SealingKey(algorithm, key, sequence);
-            sequence.bindTo(sealing);
-            algorithms.add(algorithm);
-            return sealing;
-        }
+        KeyUses.takeForSealing(key, algorithm, sequence);
+        return new SealingKey(algorithm, key, sequence);
     }
-
-    /**
-     * The algorithms each secret already has a sealing key for. Weak: a secret that is gone takes its entry with
-     * it. Keyed by identity ({@code Secret.equals} is identity), so a second secret holding the same bytes is not
-     * caught.
-     */
-    private static final Map<Secret<?>, Set<Algorithm>> SEALED = new WeakHashMap<>();
 
     /**
      * {@return a sealing key for {@code key} with a new nonce sequence of its own}: a
@@ -136,7 +117,8 @@ public final class SealingKey {
      * @param algorithm the AEAD algorithm
      * @param key       the key, {@link Algorithm#keyLength()} bytes; borrowed, not closed by this object
      * @throws IllegalArgumentException if the key has the wrong length
-     * @throws IllegalStateException    if the key is closed or already has a sealing key for this algorithm
+     * @throws IllegalStateException    if the key is closed, is already a key of another algorithm, or already has a
+     *                                  sealing key
      */
     public static SealingKey of(Algorithm algorithm, Secret<SecretKind.Key> key) {
         Objects.requireNonNull(algorithm, "algorithm");

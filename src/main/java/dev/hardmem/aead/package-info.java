@@ -10,10 +10,11 @@
  *
  * <h2>Security guarantees</h2>
  * Guaranteed: no nonce is sealed with twice through this package; a nonce of another key's sequence is refused;
- * no plaintext is released unless its tag verifies; hardmem puts the key's bytes on the heap only for the length
- * of one call and wipes them after it, and makes no heap copy of plaintext. Not guaranteed: nonce uniqueness
- * across two sequences the caller created for the same key; the copies the JCA provider makes (of plaintext and
- * of values derived from the key), listed in {@code SealingKey} and {@code OpeningKey}; values the JIT keeps in
+ * a secret serves one algorithm and has one {@code SealingKey}; no plaintext is released unless its tag verifies;
+ * hardmem puts the key's bytes on the heap only for the length of one call and wipes them after it, and makes no
+ * heap copy of plaintext. Not guaranteed: nonce uniqueness across two secrets holding the same key bytes; the
+ * copies the JCA provider makes (of plaintext, after an AES-GCM open that fails as after one that succeeds, and of
+ * values derived from the key), listed in {@code SealingKey} and {@code OpeningKey}; values the JIT keeps in
  * registers or spills to the stack.
  *
  * <p>Unless a method says otherwise, passing {@code null} to any method of any class in this package throws

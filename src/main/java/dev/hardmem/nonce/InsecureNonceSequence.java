@@ -32,7 +32,8 @@ package dev.hardmem.nonce;
  * }
  *
  * <h2>Security guarantees</h2>
- * Guaranteed: the same single use, binding and exhaustion rules as every sequence; the bytes a subclass writes
+ * Guaranteed: the same single use, binding and exhaustion rules as every sequence (a subclass cannot change how
+ * sequences are compared: {@code equals} and {@code hashCode} are final, identity); the bytes a subclass writes
  * are copied, so changing its array later changes no nonce. Not guaranteed: uniqueness of the nonces, which is
  * the subclass's job alone. Name subclasses so that a reviewer sees this, and keep them out of production code
  * unless a protocol requires them.

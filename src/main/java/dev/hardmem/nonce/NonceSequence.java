@@ -1,38 +1,36 @@
 package dev.hardmem.nonce;
 
-import java.util.Objects;
-import java.util.concurrent.atomic.AtomicReference;
-
 /**
  * Mints {@link UnusedNonce}s for one key: the only way to get one. Each call to {@link #next()} returns a nonce
  * the sequence has never returned before; a sequence that runs out throws {@link NonceExhaustedException} on that
  * call and on every later one, and never wraps.
  *
  * <p>The kinds are {@link CounterNonceSequence} (a fixed prefix followed by a big-endian counter: 96 bits for
- * AES-GCM and ChaCha20-Poly1305), {@link RandomNonceSequence} (192 random bits, for XChaCha20-style ciphers) and
- * {@link InsecureNonceSequence} (the caller chooses the nonces: known-answer tests, protocols that dictate them).
- * The hierarchy is sealed: no other kind exists.
+ * AES-GCM and ChaCha20-Poly1305) and {@link InsecureNonceSequence} (the caller chooses the nonces: known-answer
+ * tests, protocols that dictate them). The hierarchy is sealed: no other kind exists.
  *
  * <h2>One sequence, one key</h2>
- * A key that draws its nonces from a sequence {@linkplain #bindTo binds} it; binding the same sequence to a
- * second key throws. The key then refuses any nonce whose {@link UnusedNonce#sequence()} is not its own
- * sequence. This matters when two keys use sequences that overlap (two counters with the same prefix): a nonce
- * of key A's sequence used with key B could be one that B's own sequence hands out later.
+ * A sequence serves one key. {@code dev.hardmem.aead.SealingKey} binds the sequence it is given, refuses a sequence
+ * already bound to another key, and refuses any nonce whose {@link UnusedNonce#sequence()} is not its own
+ * sequence. This matters when two keys use sequences that overlap (two counters with the same prefix): a nonce of
+ * key A's sequence used with key B could be one that B's own sequence hands out later. The binding is the key's
+ * business: no public method of a sequence binds it, so no holder of a sequence can keep it from its key.
+ * Sequences are compared by identity ({@link #equals} and {@link #hashCode} are final).
  *
  * <h2>Threads</h2>
  * All methods may be called from any number of threads; {@link #next()} is serialised per sequence.
  *
  * <h2>Security guarantees</h2>
- * Guaranteed: within one sequence, no two calls to {@link #next()} return the same nonce (for a
- * {@link RandomNonceSequence}, with the probability given there), and an exhausted sequence stays exhausted. Not
+ * Guaranteed: within one sequence, no two calls to {@link #next()} return the same nonce (for an
+ * {@link InsecureNonceSequence}, as far as its subclass makes them unique), and an exhausted sequence stays
+ * exhausted. Not
  * guaranteed: uniqueness across two sequences the caller created for the same key; hardmem cannot see that two
  * sequences serve the same key bytes, whether in one process or across restarts. Nonces are public values and
  * are kept on the Java heap.
  */
-public abstract sealed class NonceSequence permits CounterNonceSequence, RandomNonceSequence, InsecureNonceSequence {
+public abstract sealed class NonceSequence permits CounterNonceSequence, InsecureNonceSequence {
     private final int nonceLength;
     private final Object lock = new Object();
-    private final AtomicReference<Object> key = new AtomicReference<>();
     private boolean exhausted; // guarded by lock
 
     NonceSequence(int nonceLength) {
@@ -86,32 +84,6 @@ public abstract sealed class NonceSequence permits CounterNonceSequence, RandomN
     }
 
     /**
-     * Binds this sequence to {@code key}, the object that will encrypt with its nonces. Binding again to the same
-     * object does nothing.
-     *
-     * @param key the key object, compared by identity
-     * @throws IllegalStateException if this sequence is already bound to another object
-     */
-    public final void bindTo(Object key) {
-        Objects.requireNonNull(key, "key");
-        Object previous = this.key.compareAndExchange(null, key);
-        if (previous != null && previous != key) {
-            throw new IllegalStateException("this nonce sequence is already bound to another key; "
-                    + "give each key its own sequence");
-        }
-    }
-
-    /**
-     * {@return whether this sequence is bound to {@code key}}
-     *
-     * @param key the key object, compared by identity
-     */
-    public final boolean isBoundTo(Object key) {
-        Objects.requireNonNull(key, "key");
-        return this.key.get() == key;
-    }
-
-    /**
      * Writes the next nonce into {@code destination}, which has {@link #nonceLength()} bytes, or returns
      * {@code false} if there is none. Called with the sequence's lock held, never again after it returned
      * {@code false} or threw.
@@ -129,6 +101,18 @@ public abstract sealed class NonceSequence permits CounterNonceSequence, RandomN
 
     /** {@return a short description for messages, without any nonce bytes} */
     abstract String kind();
+
+    /** {@return whether {@code o} is this very sequence: sequences are compared by identity} */
+    @Override
+    public final boolean equals(Object o) {
+        return this == o;
+    }
+
+    /** {@return the identity hash code of this sequence} */
+    @Override
+    public final int hashCode() {
+        return System.identityHashCode(this);
+    }
 
     /** {@return the kind and nonce length of this sequence, never its state} */
     @Override

@@ -17,9 +17,9 @@ import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Run in a child JVM by {@link JcaKeyCopyTest}: seals and opens with a key through hardmem, does the same with a
- * control key through plain JCA, dumps the heap (unreachable objects included), and prints how often each key
- * appears in it: as raw bytes, and as the first AES round keys (big-endian words, so byte-swapped per word on a
+ * Run in a child JVM by {@link JcaKeyCopyTest}: seals and opens with a key per algorithm through hardmem, does the
+ * same with a control key through plain JCA, dumps the heap (unreachable objects included), and prints how often the
+ * keys appear in it: as raw bytes, and as the first AES round keys (big-endian words, so byte-swapped per word on a
  * little-endian machine). Only then are the keys copied to the heap, to know what to search for.
  */
 public final class HeapKeySearch {
@@ -29,12 +29,15 @@ public final class HeapKeySearch {
     public static void main(String[] args) throws Exception {
         Path dump = Path.of(args[0]);
         MemorySegment none = MemorySegment.ofArray(new byte[0]);
-        try (Secret<SecretKind.Key> key = Secret.random(SecretKind.Key.class, 32);
+        // One key per algorithm: a secret serves one algorithm.
+        try (Secret<SecretKind.Key> chacha = Secret.random(SecretKind.Key.class, 32);
+             Secret<SecretKind.Key> aes = Secret.random(SecretKind.Key.class, 32);
              Secret<SecretKind.Key> control = Secret.random(SecretKind.Key.class, 32);
              Arena arena = Arena.ofConfined()) {
             MemorySegment plaintext = arena.allocate(1000);
             MemorySegment out = arena.allocate(1000);
             for (Algorithm alg : Algorithm.values()) {
+                Secret<SecretKind.Key> key = alg == Algorithm.AES_256_GCM ? aes : chacha;
                 SealingKey sealing = SealingKey.of(alg, key);
                 OpeningKey opening = OpeningKey.of(alg, key);
                 for (int i = 0; i < 20; i++) {
@@ -62,8 +65,8 @@ public final class HeapKeySearch {
             ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class).dumpHeap(dump.toString(), false);
             byte[] heap = Files.readAllBytes(dump);
             Files.delete(dump);
-            System.out.println("key " + count(heap, key.insecureCopyToHeap()) + " "
-                    + count(heap, swapWords(key.insecureCopyToHeap())));
+            int raw = count(heap, chacha.insecureCopyToHeap()) + count(heap, aes.insecureCopyToHeap());
+            System.out.println("key " + raw + " " + count(heap, swapWords(aes.insecureCopyToHeap())));
             System.out.println("control " + count(heap, control.insecureCopyToHeap()) + " "
                     + count(heap, swapWords(control.insecureCopyToHeap())));
             System.out.println("collections " + collections);

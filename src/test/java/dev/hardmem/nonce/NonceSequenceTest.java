@@ -19,34 +19,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class NonceSequenceTest {
     @Test
-    void aSequenceBindsToOneKey() {
-        NonceSequence s = CounterNonceSequence.withRandomPrefix();
-        Object keyA = new Object();
-        Object keyB = new Object();
-        assertFalse(s.isBoundTo(keyA));
-        s.bindTo(keyA);
-        s.bindTo(keyA);
-        assertTrue(s.isBoundTo(keyA));
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> s.bindTo(keyB));
-        assertTrue(e.getMessage().contains("another key"), e.getMessage());
-        assertTrue(s.isBoundTo(keyA));
-        assertFalse(s.isBoundTo(keyB));
-    }
-
-    @Test
     void theHierarchyIsSealed() {
         assertTrue(NonceSequence.class.isSealed());
-        assertEquals(3, NonceSequence.class.getPermittedSubclasses().length);
+        assertEquals(2, NonceSequence.class.getPermittedSubclasses().length);
         assertTrue(Modifier.isFinal(CounterNonceSequence.class.getModifiers()));
-        assertTrue(Modifier.isFinal(RandomNonceSequence.class.getModifiers()));
         assertEquals(0, CounterNonceSequence.class.getConstructors().length);
-        assertEquals(0, RandomNonceSequence.class.getConstructors().length);
     }
 
     @Test
     void toStringShowsTheKindNotTheState() {
         assertEquals("CounterNonceSequence[12-byte nonces]", CounterNonceSequence.of(new byte[4], 8).toString());
-        assertEquals("RandomNonceSequence[24-byte nonces]", RandomNonceSequence.of192Bits().toString());
     }
 
     @Test

@@ -26,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import javax.crypto.AEADBadTagException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -127,6 +128,28 @@ class HeapDumpHuntTest {
                 throw new AssertionError("round trip");
             }
 
+            // AES-256-GCM with a key of its own: seal only; seal and open; seal, then opens that fail (a flipped tag,
+            // other AAD). And the same failed opens with ChaCha20-Poly1305.
+            Secret<SecretKind.Key> aesKey = Secret.random(SecretKind.Key.class, 32);
+            patterns.put("AES-256-GCM key in a Secret", aesKey.read(Hunt::hex32));
+            SealingKey aesSealing = SealingKey.of(Algorithm.AES_256_GCM, aesKey);
+            OpeningKey aesOpening = OpeningKey.of(Algorithm.AES_256_GCM, aesKey);
+            MemorySegment aesSealedOnly = texts.allocate(32);
+            Libc.getrandom(aesSealedOnly);
+            patterns.put("AES-256-GCM plaintext, sealed", Hunt.hex32(aesSealedOnly));
+            aesSealing.seal(aesSealedOnly, MemorySegment.NULL);
+            MemorySegment aesRoundTrip = texts.allocate(32);
+            Libc.getrandom(aesRoundTrip);
+            patterns.put(JDK_GCM_OPEN, Hunt.hex32(aesRoundTrip));
+            Sealed aesSealed = aesSealing.seal(aesRoundTrip, MemorySegment.NULL);
+            aesOpening.open(aesSealed.nonce(), MemorySegment.ofArray(aesSealed.ciphertext()), MemorySegment.NULL,
+                    back);
+            if (!ConstantTime.equals(back, aesRoundTrip)) {
+                throw new AssertionError("AES-256-GCM round trip");
+            }
+            failedOpens(JDK_GCM_FAILED_OPEN, aesSealing, aesOpening, texts, back, patterns);
+            failedOpens(CHACHA_FAILED_OPEN, sealing, opening, texts, back, patterns);
+
             byte[] control = new byte[32];
             rng.nextBytes(control);
             patterns.put("control", HexFormat.of().formatHex(control));
@@ -137,7 +160,39 @@ class HeapDumpHuntTest {
             patterns.forEach((k, v) -> out.append(k).append('=').append(v).append('\n'));
             System.out.print(out);
             System.out.println(List.of(random, fromBytes, fromChars, fromStream, copy, open, control, texts,
-                    aeadKey).size());
+                    aeadKey, aesKey).size());
+        }
+
+        /**
+         * Seals two plaintexts, then opens each with something changed: the last bit of the tag, then the AAD. Both
+         * opens must fail and leave {@code destination} as it was.
+         */
+        private static void failedOpens(String name, SealingKey sealing, OpeningKey opening, SecretArena texts,
+                                        MemorySegment destination, Map<String, String> patterns) {
+            byte[] aad = {1, 2, 3};
+            MemorySegment before = texts.allocate(destination.byteSize()).copyFrom(destination);
+            for (String change : new String[] {FLIPPED_TAG, OTHER_AAD}) {
+                MemorySegment plaintext = texts.allocate(32);
+                Libc.getrandom(plaintext);
+                patterns.put(name + change, Hunt.hex32(plaintext));
+                Sealed sealed = sealing.seal(plaintext, MemorySegment.ofArray(aad));
+                byte[] ciphertext = sealed.ciphertext();
+                byte[] otherAad = aad.clone();
+                if (change.equals(FLIPPED_TAG)) {
+                    ciphertext[ciphertext.length - 1] ^= 1;
+                } else {
+                    otherAad[0] ^= 1;
+                }
+                try {
+                    opening.open(sealed.nonce(), MemorySegment.ofArray(ciphertext), MemorySegment.ofArray(otherAad),
+                            destination);
+                    throw new AssertionError(name + change + ": the open did not fail");
+                } catch (AEADBadTagException expected) {
+                    if (!ConstantTime.equals(before, destination)) {
+                        throw new AssertionError(name + change + ": the failed open wrote to the destination");
+                    }
+                }
+            }
         }
 
     }
@@ -150,6 +205,45 @@ class HeapDumpHuntTest {
      * found, the JDK changed: update those pages.
      */
     static final String JDK_DECRYPT_COPY = "AEAD plaintext, sealed then opened (SunJCE ChaCha20 decrypt copy)";
+
+    /**
+     * SunJCE's AES-GCM decryption of a direct buffer passes the plaintext through temporary heap arrays, which it
+     * does not wipe: a short plaintext (this one has 32 bytes) is on the heap after every {@code open}.
+     */
+    static final String JDK_GCM_OPEN = "AES-256-GCM plaintext, sealed then opened (SunJCE GCM buffers)";
+
+    /**
+     * SunJCE's AES-GCM decrypts and authenticates in one pass and compares the tag at the end: an {@code open} that
+     * fails has decrypted the whole message through the same temporary heap arrays as one that succeeds, so the
+     * plaintext is on the heap after a failed open too. hardmem's own scratch memory and the destination hold
+     * nothing of it.
+     */
+    static final String JDK_GCM_FAILED_OPEN = "AES-256-GCM plaintext, open failed (SunJCE GCM buffers)";
+
+    /** SunJCE's ChaCha20-Poly1305 checks the tag before it decrypts: a failed open leaves no plaintext. */
+    static final String CHACHA_FAILED_OPEN = "ChaCha20-Poly1305 plaintext, open failed";
+
+    private static final String FLIPPED_TAG = ": a flipped tag bit";
+    private static final String OTHER_AAD = ": other AAD";
+
+    /** The patterns the dump holds, as the docs say; every other pattern but the control must be absent. */
+    static final List<String> FOUND = List.of(JDK_DECRYPT_COPY, JDK_GCM_OPEN, JDK_GCM_FAILED_OPEN + FLIPPED_TAG,
+            JDK_GCM_FAILED_OPEN + OTHER_AAD);
+
+    /** The names of {@link #FOUND}'s constants, each of which docs/nonces.md and docs/guarantees.md name. */
+    private static final List<String> FOUND_NAMES = List.of("JDK_DECRYPT_COPY", "JDK_GCM_OPEN",
+            "JDK_GCM_FAILED_OPEN");
+
+    /** What this test finds, the docs say: each pattern found on the heap is named in both pages. */
+    @Test
+    void everyPlaintextTheDumpHoldsIsNamedInTheDocs() throws Exception {
+        for (Path doc : List.of(Path.of("docs/nonces.md"), Path.of("docs/guarantees.md"))) {
+            String text = Files.readString(doc);
+            for (String name : FOUND_NAMES) {
+                assertTrue(text.contains("`" + name + "`"), doc + " does not name " + name);
+            }
+        }
+    }
 
     @Test
     void noSecretPatternIsInTheHeapDumpButTheControlIs() throws Exception {
@@ -166,14 +260,17 @@ class HeapDumpHuntTest {
                     patterns.put(line.substring(0, eq), HexFormat.of().parseHex(line.substring(eq + 1).strip()));
                 }
             }
-            assertEquals(11, patterns.size(), r.output());
+            assertEquals(18, patterns.size(), r.output());
+            assertTrue(patterns.keySet().containsAll(FOUND), r.output());
             Map<String, Long> found = Hunt.count(dump, patterns);
             assertTrue(found.get("control") > 0, "control: the byte[] pattern must be in the dump, or the hunt is"
                     + " blind");
-            assertTrue(found.get(JDK_DECRYPT_COPY) > 0, "the JDK no longer leaves decrypted plaintext on the heap:"
-                    + " update docs/nonces.md and docs/guarantees.md");
+            for (String name : FOUND) {
+                assertTrue(found.get(name) > 0, name + ": the JDK no longer leaves this plaintext on the heap:"
+                        + " update docs/nonces.md and docs/guarantees.md");
+            }
             for (Map.Entry<String, Long> e : found.entrySet()) {
-                if (!e.getKey().equals("control") && !e.getKey().equals(JDK_DECRYPT_COPY)) {
+                if (!e.getKey().equals("control") && !FOUND.contains(e.getKey())) {
                     assertEquals(0L, e.getValue(), e.getKey() + " was found in the heap dump");
                 }
             }

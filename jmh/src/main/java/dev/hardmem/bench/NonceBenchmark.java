@@ -1,7 +1,6 @@
 package dev.hardmem.bench;
 
 import dev.hardmem.nonce.CounterNonceSequence;
-import dev.hardmem.nonce.RandomNonceSequence;
 import dev.hardmem.nonce.UsedNonce;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -25,9 +24,7 @@ import java.util.concurrent.TimeUnit;
  * type typically does.
  *
  * <p>{@code counter} is a 12-byte {@link CounterNonceSequence} (4-byte random prefix, 8-byte counter: it cannot run
- * out within a benchmark). {@code random} is a 24-byte {@link RandomNonceSequence} (XChaCha20-style), which draws
- * its bytes from a {@code SecureRandom} itself: compare it with the baseline knowing it draws twice the bytes.
- * Every method returns its nonce, so JMH sinks it.
+ * out within a benchmark). Every method returns its nonce, so JMH sinks it.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -37,13 +34,11 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 public class NonceBenchmark {
     private CounterNonceSequence counter;
-    private RandomNonceSequence random;
     private SecureRandom secureRandom;
 
     @Setup(Level.Trial)
     public void open() {
         counter = CounterNonceSequence.withRandomPrefix();
-        random = RandomNonceSequence.of192Bits();
         secureRandom = new SecureRandom();
     }
 
@@ -51,12 +46,6 @@ public class NonceBenchmark {
     @Benchmark
     public UsedNonce counter() {
         return counter.next().consume();
-    }
-
-    /** 24-byte random nonce: next + consume. */
-    @Benchmark
-    public UsedNonce random() {
-        return random.next().consume();
     }
 
     /** Baseline: {@code SecureRandom.nextBytes} into a new 12-byte array; nothing stops its reuse. */
