@@ -24,7 +24,7 @@ import java.util.function.Supplier;
  * within {@link #lastTry}.
  */
 public final class Budgets {
-    /** {@code RLIMIT_MEMLOCK}, read once: the JVM cannot raise it for itself, and lowering it later is not supported. */
+    /** {@code RLIMIT_MEMLOCK}, read once: a limit changed while the process runs is not seen. */
     static final long MEMLOCK_LIMIT = Libc.getrlimit(Platform.RLIMIT_MEMLOCK)[0];
     /** Whether locking has no limit here: {@code CAP_IPC_LOCK}, or an unlimited {@code RLIMIT_MEMLOCK}. */
     static final boolean LOCK_UNLIMITED = Proc.holdsCapIpcLock() || MEMLOCK_LIMIT == Platform.RLIM_INFINITY;
