@@ -26,6 +26,7 @@ public final class Allocation implements AutoCloseable {
     private final Arena lifetime;
     private final MemorySegment segment;
     private final Release release;
+    private final Leaks.Registration registration;
 
     Allocation(GuardedAllocator owner, GuardedHeap heap, GuardedBlock block) {
         this.owner = owner;
@@ -33,21 +34,21 @@ public final class Allocation implements AutoCloseable {
         this.lifetime = Arena.ofConfined();
         this.segment = block.view(lifetime);
         // Watches the scope, as SecretArena's cleaner does: the segment keeps it reachable, so a leaked allocation
-        // (or one whose thread died) is wiped and freed only once no one can touch its segment any more. The watch
-        // is kept reachable by the allocator's slot metadata, which costs far less than a Cleaner registration.
-        this.release = new Release(lifetime.scope(), heap, block, Leaks.site("Allocation"));
-        block.hold(release);
+        // (or one whose thread died) is wiped and freed only once no one can touch its segment any more. Until then
+        // the registration, kept by this thread's list, keeps the engine reachable: an allocator is never released
+        // under a live segment, even one whose Allocation and GuardedAllocator were dropped.
+        this.release = new Release(heap, block, Leaks.site("Allocation"));
+        this.registration = Leaks.register(lifetime.scope(), release);
     }
 
     /** Wipes, then frees; from free() or, for an allocation never freed, from the leak watcher. */
-    private static final class Release extends Leaks.Watch {
+    private static final class Release implements Runnable {
         final GuardedHeap heap;
         final GuardedBlock block;
         final Throwable site;
         boolean explicit;
 
-        Release(Object scope, GuardedHeap heap, GuardedBlock block, Throwable site) {
-            super(scope);
+        Release(GuardedHeap heap, GuardedBlock block, Throwable site) {
             this.heap = heap;
             this.block = block;
             this.site = site;
@@ -55,9 +56,6 @@ public final class Allocation implements AutoCloseable {
 
         @Override
         public void run() {
-            if (!claim()) {
-                return; // freed already, by its owner or by the watcher
-            }
             heap.free(block); // wipes, then frees
             if (!explicit) {
                 Leaks.report("Allocation", site);
@@ -105,10 +103,9 @@ public final class Allocation implements AutoCloseable {
     /** Wipes and frees the memory, once its lifetime has ended. */
     void release() {
         release.explicit = true;
-        release.cancel();
-        release.run();
+        registration.clean(); // runs the release once: the watcher can no longer
         // Until here this allocation, its lifetime and so the scope the watch follows stay reachable: the watcher
-        // cannot be handed the watch between the load of `release` and the cancel above.
+        // cannot be handed the registration before clean() claimed it.
         Reference.reachabilityFence(this);
     }
 

@@ -4,6 +4,7 @@ import dev.hardmem.internal.alloc.GuardedAccess;
 import dev.hardmem.internal.alloc.GuardedHeap;
 import dev.hardmem.internal.alloc.SecretAllocator;
 import dev.hardmem.internal.alloc.region.FreeListener;
+import dev.hardmem.internal.alloc.region.Layout;
 import dev.hardmem.internal.os.Os;
 import dev.hardmem.internal.os.Platform;
 
@@ -20,14 +21,27 @@ import java.util.Objects;
  *       slabs, guard pages around every slab, a random per-slab canary after every slot, zero on free, a zero check
  *       on allocation, delayed randomised reuse. No system call per allocation; about 2 mappings per 64 KiB
  *       slab, so a million 32-byte secrets fit under the default {@code vm.max_map_count}.</li>
- *   <li>{@link Tier#ISOLATED} (larger secrets, larger alignments, or on request): one secret per run of pages,
- *       ending exactly at a trailing guard page (one byte past the end faults) when its size is a multiple of its
- *       alignment, a leading guard page, a canary right before it. Slots are pooled: no system call per
- *       allocation. Optionally {@code PROT_NONE} outside {@code Secret.read}/{@code write}
+ *   <li>{@link Tier#ISOLATED} (larger secrets, larger alignments up to {@link #MAX_ALIGNMENT}, or on request):
+ *       one secret per run of pages, ending exactly at a trailing guard page (one byte past the end faults) when its
+ *       size is a multiple of its alignment, a leading guard page, a canary right before it. Slots are pooled: no
+ *       system call per allocation. Optionally {@code PROT_NONE} outside {@code Secret.read}/{@code write}
  *       ({@link GuardPolicy#withAccessProtection}).</li>
  * </ul>
  * Every data page is locked ({@code mlock}), left out of core dumps ({@code MADV_DONTDUMP}) and wiped in forked
  * children ({@code MADV_WIPEONFORK}); guard pages are {@code PROT_NONE}. There is no reallocation of any kind.
+ *
+ * <h2>Lifetime and budgets</h2>
+ * An allocator made by {@link #create} holds its pools' memory (mapped and locked) until {@link #close()}; use it in
+ * {@code try}-with-resources. One that becomes unreachable without being closed is released by hardmem's leak
+ * watcher, as a leaked {@code SecretArena} is: what its pools kept is wiped, unlocked and unmapped, and a warning
+ * says so. It is never released while a secret it handed out can still be reached: every arena, secret and
+ * {@link Allocation} keeps its allocator's memory alive until it is freed.
+ *
+ * <p>{@code RLIMIT_MEMLOCK} and {@code vm.max_map_count} limit the process, so locked bytes and mappings are counted
+ * for every allocator of the process together (the {@code bytes locked} a {@link MemoryBudgetException} names are the
+ * process's). Pools keep freed memory for reuse; when an allocation would cross a limit, every allocator first gives
+ * back the free memory its pools keep, and only then does the policy decide. {@link #stats()} counts this
+ * allocator's share.
  *
  * <h2>Failing closed</h2>
  * A bad canary (checked on free, so on arena close, and by {@link #verify()}) or a write after free (checked when
@@ -43,7 +57,14 @@ import java.util.Objects;
  * alignment (they are checked at free, like the canary); protection against root or a debugger; canary values
  * are kept on the Java heap, outside the slabs.
  */
-public final class GuardedAllocator {
+public final class GuardedAllocator implements AutoCloseable {
+    /**
+     * The largest alignment a guarded allocation can have: 2 MiB (the huge page size of x86_64 and aarch64), whatever
+     * the page size. An alignment above the page size costs address space, never locked memory: see
+     * {@link #allocate(long, long)}.
+     */
+    public static final long MAX_ALIGNMENT = Layout.MAX_ALIGNMENT;
+
     static {
         GuardedAccess.set(a -> {
             a.heap.checkOpen(); // an arena or secret over a closed allocator fails at once, not at first use
@@ -103,10 +124,16 @@ public final class GuardedAllocator {
     /**
      * {@return {@code size} zeroed bytes aligned to {@code alignment}, from the tier the policy picks}
      *
+     * <p>An alignment above the page size is served by the isolated tier, with the same guard pages, canary and
+     * checks as any isolated secret: the canary's page, then the secret at the first aligned address, ending at the
+     * trailing guard page when its size is a multiple of the page. Such a slot is mapped on its own (three mappings)
+     * and reserves up to {@code alignment} bytes more address space, {@code PROT_NONE}, never locked.
+     *
      * @param size      the number of bytes, 0 or more
-     * @param alignment a power of two, at most the page size
+     * @param alignment a power of two, at most {@link #MAX_ALIGNMENT}
      * @throws IllegalArgumentException if {@code size} is negative or {@code alignment} is not a power of two up
-     *                                  to the page size
+     *                                  to {@link #MAX_ALIGNMENT}
+     * @throws MemoryBudgetException    as for {@link #allocate(long)}
      */
     public Allocation allocate(long size, long alignment) {
         SecretAllocator.checkSizeAndAlignment(size, alignment);
@@ -117,7 +144,7 @@ public final class GuardedAllocator {
      * {@return {@code size} zeroed bytes aligned to {@code alignment}, from {@code tier}}
      *
      * @param size      the number of bytes, 0 or more
-     * @param alignment a power of two, at most 16 for {@link Tier#SLAB}, at most the page size for
+     * @param alignment a power of two, at most 16 for {@link Tier#SLAB}, at most {@link #MAX_ALIGNMENT} for
      *                  {@link Tier#ISOLATED}
      * @param tier      the tier
      * @throws IllegalArgumentException if {@code size} or {@code alignment} do not fit the tier
@@ -170,13 +197,14 @@ public final class GuardedAllocator {
     }
 
     /**
-     * Wipes and unmaps every region of this allocator. Afterwards {@code allocate}, {@code free}, {@code verify},
-     * {@code close}, and opening a {@code SecretArena} or {@code Secret} over it throw
+     * Wipes, unlocks and unmaps every region of this allocator. Afterwards {@code allocate}, {@code free},
+     * {@code verify}, {@code close}, and opening a {@code SecretArena} or {@code Secret} over it throw
      * {@link IllegalStateException}; {@link #policy()}, {@link #stats()} and {@link #toString()} still answer.
      *
      * @throws IllegalStateException         if secrets are still live, or it is already closed
-     * @throws UnsupportedOperationException for {@link #shared()}
+     * @throws UnsupportedOperationException for {@link #shared()}, which is never closed
      */
+    @Override
     public void close() {
         heap.close();
     }

@@ -32,8 +32,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code free} refuses. What each tier promises is the {@link TierContract}.
  */
 class GuardedAllocatorTest {
-    private static final long PAGE = Memory.pageSize();
-
     private static GuardedAllocator fresh() {
         return GuardedAllocator.create(GuardPolicy.defaults());
     }
@@ -150,6 +148,23 @@ class GuardedAllocatorTest {
     }
 
     @Test
+    void anAllocatorIsAutoCloseableAndTheDefaultStillRefusesToClose() {
+        assertTrue(AutoCloseable.class.isAssignableFrom(GuardedAllocator.class), "usable in try-with-resources");
+        GuardedAllocator kept;
+        try (GuardedAllocator a = GuardedAllocator.create(GuardPolicy.defaults())) {
+            a.allocate(32).close();
+            kept = a;
+        }
+        assertThrows(IllegalStateException.class, () -> kept.allocate(32), "closed by try-with-resources");
+        assertThrows(UnsupportedOperationException.class, () -> {
+            try (GuardedAllocator d = GuardedAllocator.shared()) {
+                d.allocate(32).close();
+            }
+        });
+        GuardedAllocator.shared().allocate(32).close(); // the default is still open
+    }
+
+    @Test
     void freeFromAnotherThreadIsRefusedAndChangesNothing() throws Exception {
         GuardedAllocator a = fresh();
         Allocation x = a.allocate(32);
@@ -175,7 +190,8 @@ class GuardedAllocatorTest {
         assertThrows(IllegalArgumentException.class, () -> a.allocate(8, 3));
         assertThrows(IllegalArgumentException.class, () -> a.allocate(5000, 1, Tier.SLAB));
         assertThrows(IllegalArgumentException.class, () -> a.allocate(8, 32, Tier.SLAB));
-        assertThrows(IllegalArgumentException.class, () -> a.allocate(8, 2 * PAGE, Tier.ISOLATED));
+        assertThrows(IllegalArgumentException.class,
+                () -> a.allocate(8, 2 * GuardedAllocator.MAX_ALIGNMENT, Tier.ISOLATED));
         assertThrows(NullPointerException.class, () -> a.allocate(8, 1, null));
         assertThrows(NullPointerException.class, () -> a.free(null));
         assertThrows(NullPointerException.class, () -> GuardedAllocator.create(null));

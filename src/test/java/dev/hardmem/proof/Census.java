@@ -256,7 +256,7 @@ final class Census {
 
     static final String SILENT_HUGE = "javadoc silent on a size no address space can hold:"
             + " IllegalArgumentException, the JDK vocabulary for a bad size (STYLE.md rule 5)";
-    static final String OVER_PAGE = "1 << 20 (a power of two above the page size)";
+    static final String OVER_MAX_ALIGNMENT = "1 << 22 (a power of two above GuardedAllocator.MAX_ALIGNMENT)";
 
     /** Sizes from {@code minimum} up; {@code huge} is the expectation for the largest value of the type. */
     static List<Bad> sizes(Class<?> type, int minimum, Expect huge, boolean hugeInChild) {

@@ -38,7 +38,7 @@ import static dev.hardmem.proof.Census.INSIDE_OWN_READ;
 import static dev.hardmem.proof.Census.ISE;
 import static dev.hardmem.proof.Census.ON_OTHER_THREAD;
 import static dev.hardmem.proof.Census.OTHER_THREAD_TIMEOUT_SECONDS;
-import static dev.hardmem.proof.Census.OVER_PAGE;
+import static dev.hardmem.proof.Census.OVER_MAX_ALIGNMENT;
 import static dev.hardmem.proof.Census.SILENT_HUGE;
 import static dev.hardmem.proof.Census.WTE;
 import static dev.hardmem.proof.Census.accepted;
@@ -77,9 +77,10 @@ final class CoreCases implements Census.Table {
     public Map<String, List<Bad>> numeric() {
         Map<String, List<Bad>> n = new HashMap<>();
         n.put("SecretArena#allocate(long,long)[0]", sizes(long.class, 0, throwing(IAE, SILENT_HUGE), false));
-        n.put("SecretArena#allocate(long,long)[1]", alignments(number(Kind.MISALIGNED, OVER_PAGE, 1L << 20,
-                throwing(IAE, "javadoc silent (it names only non-powers of two): the guarded allocator aligns to at"
-                        + " most the page size, and IllegalArgumentException is the JDK vocabulary"))));
+        n.put("SecretArena#allocate(long,long)[1]", alignments(number(Kind.MISALIGNED, OVER_MAX_ALIGNMENT,
+                1L << 22, throwing(IAE, "javadoc silent (it names only non-powers of two): the guarded allocator"
+                        + " aligns to at most GuardedAllocator.MAX_ALIGNMENT, and IllegalArgumentException is the JDK"
+                        + " vocabulary"))));
         n.put("Secret#random(Class,long)[1]", sizes(long.class, 1, throwing(IAE, SILENT_HUGE), false));
         n.put("Secret#withContents(Class,long,Consumer)[1]",
                 sizes(long.class, 1, throwing(IAE, SILENT_HUGE), false));
@@ -268,9 +269,9 @@ final class CoreCases implements Census.Table {
                         accepted("documented: 'ofShared() arenas may be used and closed from any thread'")),
                 rule("SecretArena#close()", "receiver", "used from another thread", "shared unguarded",
                         accepted("documented: shared arenas may be closed from any thread")),
-                rule("SecretArena#allocate(long,long)", "[1]", OVER_PAGE, "confined unguarded",
+                rule("SecretArena#allocate(long,long)", "[1]", OVER_MAX_ALIGNMENT, "confined unguarded",
                         accepted("the C heap aligns to any power of two, as Arena's contract allows")),
-                rule("SecretArena#allocate(long,long)", "[1]", OVER_PAGE, "shared unguarded",
+                rule("SecretArena#allocate(long,long)", "[1]", OVER_MAX_ALIGNMENT, "shared unguarded",
                         accepted("the C heap aligns to any power of two, as Arena's contract allows")),
 
                 rule("Wipe#segment(MemorySegment)", "[0]", "a read-only view", throwing(

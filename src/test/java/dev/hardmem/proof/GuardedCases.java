@@ -22,7 +22,7 @@ import static dev.hardmem.proof.Census.DIRECT;
 import static dev.hardmem.proof.Census.IAE;
 import static dev.hardmem.proof.Census.ISE;
 import static dev.hardmem.proof.Census.ON_OTHER_THREAD;
-import static dev.hardmem.proof.Census.OVER_PAGE;
+import static dev.hardmem.proof.Census.OVER_MAX_ALIGNMENT;
 import static dev.hardmem.proof.Census.SILENT_HUGE;
 import static dev.hardmem.proof.Census.WTE;
 import static dev.hardmem.proof.Census.accepted;
@@ -58,18 +58,18 @@ final class GuardedCases implements Census.Table {
                         + " accepted"), false));
         n.put("guarded.GuardedAllocator#allocate(long,long)[0]",
                 sizes(long.class, 0, throwing(IAE, SILENT_HUGE), false));
-        n.put("guarded.GuardedAllocator#allocate(long,long)[1]", alignments(number(Kind.MISALIGNED, OVER_PAGE,
-                1L << 20, throwing(IAE, "documented: a power of two up to the page size"))));
+        n.put("guarded.GuardedAllocator#allocate(long,long)[1]", alignments(number(Kind.MISALIGNED,
+                OVER_MAX_ALIGNMENT, 1L << 22, throwing(IAE, "documented: a power of two up to MAX_ALIGNMENT"))));
         List<Bad> tierSizes = new ArrayList<>(sizes(long.class, 0,
                 throwing(IAE, "documented: the size does not fit the tier"), false));
         tierSizes.add(number(Kind.OUT_OF_RANGE, OVER_SLAB_SIZE, 4097L,
                 accepted("documented: the isolated tier takes any size")));
         n.put("guarded.GuardedAllocator#allocate(long,long,Tier)[0]", tierSizes);
         n.put("guarded.GuardedAllocator#allocate(long,long,Tier)[1]", alignments(
-                number(Kind.MISALIGNED, OVER_PAGE, 1L << 20, throwing(IAE, "documented: at most 16 for SLAB, at"
-                        + " most the page size for ISOLATED")),
+                number(Kind.MISALIGNED, OVER_MAX_ALIGNMENT, 1L << 22, throwing(IAE, "documented: at most 16 for"
+                        + " SLAB, at most MAX_ALIGNMENT for ISOLATED")),
                 number(Kind.MISALIGNED, OVER_SLAB_ALIGNMENT, 32L,
-                        accepted("documented: the isolated tier aligns up to the page size"))));
+                        accepted("documented: the isolated tier aligns up to MAX_ALIGNMENT"))));
         return n;
     }
 

@@ -5,6 +5,7 @@ import dev.hardmem.guarded.Stats;
 import dev.hardmem.guarded.Tier;
 import dev.hardmem.internal.alloc.isolated.IsolatedTier;
 import dev.hardmem.internal.alloc.region.Block;
+import dev.hardmem.internal.alloc.region.Budgets;
 import dev.hardmem.internal.alloc.region.CloseGate;
 import dev.hardmem.internal.alloc.region.Corruption;
 import dev.hardmem.internal.alloc.region.Counts;
@@ -22,6 +23,11 @@ import java.util.function.Supplier;
 /**
  * The guarded allocator's engine: picks a tier, gates closing, and sums statistics. {@code GuardedAllocator} is its
  * public face; {@code SecretArena} and {@code Secret} use it as a {@link SecretAllocator}.
+ *
+ * <p>A heap that can be closed and becomes unreachable without {@link #close()} is released by the leak watcher:
+ * what its pools kept is wiped, unlocked and unmapped, and a warning says so. It cannot have a live secret then:
+ * whatever holds one (a secret arena's or a secret's leak registration, an {@code Allocation}'s) refers to the heap
+ * until the secret is freed.
  */
 public final class GuardedHeap implements SecretAllocator {
     private final GuardPolicy policy;
@@ -36,6 +42,9 @@ public final class GuardedHeap implements SecretAllocator {
      * fails because a close was attempted. Only allocators that can be closed have one: the default never closes.
      */
     private final CloseGate gate;
+    private final Pools pools;
+    /** Releases the pools if this heap becomes unreachable without close(); {@code null} for the default. */
+    private final Leaks.Registration leakWatch;
     private volatile boolean closed;
 
     /**
@@ -50,6 +59,70 @@ public final class GuardedHeap implements SecretAllocator {
         this.corruption = new Corruption(policy.onCorruption());
         this.slabs = new SlabTier(regions, corruption, listener);
         this.isolated = new IsolatedTier(regions, os, corruption, listener);
+        this.pools = new Pools(slabs, isolated, gate, closable ? Leaks.site("GuardedAllocator.create") : null);
+        Budgets.enroll(pools.reclaimer);
+        this.leakWatch = closable ? Leaks.register(this, pools) : null;
+    }
+
+    /**
+     * The tiers and the gate, without the heap: the process-wide {@link Budgets} asks it to give back the free memory
+     * its pools keep when another allocation needs it, and the leak watcher runs it once the heap is unreachable
+     * without close(). It never refers to the heap, or the heap could never become unreachable.
+     */
+    private static final class Pools implements Runnable {
+        private final SlabTier slabs;
+        private final IsolatedTier isolated;
+        private final CloseGate gate;
+        private final Throwable site;
+        final Runnable reclaimer = this::reclaim;
+        /** Set once everything is unmapped, while the gate is closed. */
+        private volatile boolean released;
+        /** Set by close(), while the gate is closed, before it runs this: no leak to report. */
+        boolean explicit;
+
+        Pools(SlabTier slabs, IsolatedTier isolated, CloseGate gate, Throwable site) {
+            this.slabs = slabs;
+            this.isolated = isolated;
+            this.gate = gate;
+            this.site = site;
+        }
+
+        /** Gives back what the pools keep free; skipped while a close runs (it gives back everything). */
+        private void reclaim() {
+            if (gate == null) {
+                trim();
+                return;
+            }
+            gate.tryPass(() -> {
+                if (!released) {
+                    trim();
+                }
+            });
+        }
+
+        private void trim() {
+            slabs.trim();
+            isolated.trim();
+        }
+
+        /** Releases everything: from close(), or from the leak watcher, which closes the gate itself first. */
+        @Override
+        public void run() {
+            if (explicit) {
+                release();
+                return;
+            }
+            gate.close(this::release);
+            Leaks.report("GuardedAllocator.create", site);
+        }
+
+        /** Wipes, unlocks and unmaps every region; nothing is live and nothing is allocating. */
+        private void release() {
+            released = true;
+            Budgets.forget(reclaimer);
+            slabs.release();
+            isolated.release();
+        }
     }
 
     public GuardPolicy policy() {
@@ -96,9 +169,9 @@ public final class GuardedHeap implements SecretAllocator {
                     + " bytes aligned to at most " + Layout.SLAB_ALIGNMENT + "; asked for " + size
                     + " bytes aligned to " + alignment);
         }
-        if (t == Tier.ISOLATED && alignment > Layout.PAGE) {
-            throw new IllegalArgumentException("the guarded allocator aligns to at most the page size ("
-                    + Layout.PAGE + "); asked for " + alignment);
+        if (t == Tier.ISOLATED && alignment > Layout.MAX_ALIGNMENT) {
+            throw new IllegalArgumentException("the guarded allocator aligns to at most " + Layout.MAX_ALIGNMENT
+                    + " bytes; asked for " + alignment);
         }
         if (gate == null) {
             return allocateFrom(t, size, alignment, protect); // the hot path: no lambda
@@ -107,6 +180,17 @@ public final class GuardedHeap implements SecretAllocator {
     }
 
     private GuardedBlock allocateFrom(Tier t, long size, long alignment, boolean protect) {
+        try {
+            return fromTier(t, size, alignment, protect);
+        } catch (Budgets.Exhausted e) {
+            // A region would cross a process-wide budget. Here no pool lock is held: every allocator gives back the
+            // free memory its pools keep, then one more try, on which the policy decides.
+            Budgets.reclaim();
+            return Budgets.lastTry(() -> fromTier(t, size, alignment, protect));
+        }
+    }
+
+    private GuardedBlock fromTier(Tier t, long size, long alignment, boolean protect) {
         return t == Tier.SLAB ? slabs.allocate(size) : isolated.allocate(size, alignment, protect);
     }
 
@@ -192,8 +276,8 @@ public final class GuardedHeap implements SecretAllocator {
                         + " free them (close their arenas) first");
             }
             closed = true;
-            slabs.release();
-            isolated.release();
+            pools.explicit = true;
+            leakWatch.clean(); // releases the pools, and the leak watcher never will
         });
     }
 

@@ -58,9 +58,8 @@ public final class Leaks {
 
     /**
      * Something to run once the owner it watches becomes phantom reachable, unless it was cancelled first. The
-     * caller keeps it strongly reachable ({@link Registration}s are kept by their thread's list; an
-     * {@code Allocation}'s watch by the allocator's slot metadata), or it is never enqueued. Subclasses say what to
-     * do in {@link #run()}, which must not refer to the referent.
+     * caller keeps it strongly reachable ({@link Registration}s are kept by their thread's list), or it is never
+     * enqueued. Subclasses say what to do in {@link #run()}, which must not refer to the referent.
      */
     public abstract static class Watch extends PhantomReference<Object> implements Runnable {
         private static final VarHandle CLAIMED = Fields.of(MethodHandles.lookup(), Watch.class, "claimed",

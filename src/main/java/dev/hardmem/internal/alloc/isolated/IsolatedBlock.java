@@ -52,11 +52,6 @@ final class IsolatedBlock extends GuardedBlock {
     }
 
     @Override
-    public void hold(Object watch) {
-        slot.held = watch;
-    }
-
-    @Override
     public void free() {
         tier.free(this);
     }

@@ -93,8 +93,18 @@ public final class IsolatedTier {
         return p != null ? p : pools.computeIfAbsent(pages, this::newPool);
     }
 
+    /**
+     * {@return the pool of slots of {@code pages} pages whose user bytes start at a multiple of {@code alignment},
+     * above a page} Kept under negative keys, apart from the pools by page count; threads do not cache their slots.
+     */
+    private Pool alignedPool(long pages, long alignment) {
+        long key = -(pages * Long.SIZE + Long.numberOfTrailingZeros(alignment));
+        Pool p = pools.get(key);
+        return p != null ? p : pools.computeIfAbsent(key, k -> new Pool(this, pages, alignment));
+    }
+
     private Pool newPool(long pages) {
-        Pool p = new Pool(this, pages);
+        Pool p = new Pool(this, pages, Layout.PAGE);
         if (pages < SMALL_POOLS) {
             smallPools[(int) pages] = p; // racy publication is fine: a reader that misses it uses the map
         }
@@ -111,13 +121,14 @@ public final class IsolatedTier {
     }
 
     /**
-     * {@return zeroed memory for {@code size} bytes at {@code alignment} (at most a page), in a slot of its own;
+     * {@return zeroed memory for {@code size} bytes at {@code alignment} (at most {@link Layout#MAX_ALIGNMENT}), in a
+     * slot of its own;
      * with {@code protect}, {@code PROT_NONE} until its holder {@linkplain GuardedBlock#enter enters} it}
      */
     public GuardedBlock allocate(long size, long alignment, boolean protect) {
         long pages = Layout.isolatedPages(size, alignment);
-        Pool pool = pool(pages);
-        SlotCache cache = cache(pages);
+        Pool pool = alignment > Layout.PAGE ? alignedPool(pages, alignment) : pool(pages);
+        SlotCache cache = pool.alignment > Layout.PAGE ? null : cache(pages);
         Slot slot;
         if (cache == null) {
             slot = pool.take(size);
@@ -203,7 +214,7 @@ public final class IsolatedTier {
             pool.give(slot, b.size(), false);
             throw corruption.overrun(b.size(), "an isolated slot");
         }
-        SlotCache cache = cache(pool.pages);
+        SlotCache cache = pool.alignment > Layout.PAGE ? null : cache(pool.pages);
         if (cache == null) {
             pool.give(slot, b.size(), true);
             return;
@@ -274,6 +285,23 @@ public final class IsolatedTier {
             }
         }
         return sum;
+    }
+
+    /**
+     * Gives back every region of free slots the pools keep, whatever {@link #POOL_CAP}: another allocation needs
+     * the memory. The calling thread's cached slots, the shared ones and dead threads' go back to their pools
+     * first; other living threads keep theirs (at most {@link SlotCache#BYTES} per pool each).
+     */
+    public void trim() {
+        SlotCache[] mine = caches.mineIfAny();
+        if (mine != null) {
+            flush(mine);
+        }
+        flush(caches.shared());
+        caches.reclaimDead();
+        for (Pool p : pools.values()) {
+            p.trim();
+        }
     }
 
     /** Unmaps every slot; the caller made sure nothing is live and nothing is allocating. */

@@ -10,7 +10,11 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The slots of one page count, behind one lock (its monitor), with the count of live secrets in them. */
+/**
+ * The slots of one page count and alignment, behind one lock (its monitor), with the count of live secrets in them.
+ * Slots aligned to a page are mapped in batches whose neighbours share guard pages; a slot aligned above a page is
+ * mapped alone, placed so that its user bytes, one page into the run, start at a multiple of the alignment.
+ */
 final class Pool {
     /** A region of slots and how many of them are handed out. */
     static final class PoolRegion {
@@ -25,6 +29,8 @@ final class Pool {
 
     private final IsolatedTier tier;
     final long pages;
+    /** The alignment of the user bytes its slots promise: the page, or more. */
+    final long alignment;
     private final ArrayDeque<Slot> free = new ArrayDeque<>();
     private final List<PoolRegion> regions = new ArrayList<>();
     private long slots;
@@ -33,17 +39,19 @@ final class Pool {
     /** Bytes of free slots kept mapped: written under this pool's lock, read without it for the cap. */
     volatile long freeBytes;
 
-    Pool(IsolatedTier tier, long pages) {
+    Pool(IsolatedTier tier, long pages, long alignment) {
         this.tier = tier;
         this.pages = pages;
+        this.alignment = alignment;
     }
 
     /** Takes a slot for a secret of {@code size} bytes, mapping a batch of slots if none is free. */
     synchronized Slot take(long size) {
         Slot s = free.pollFirst();
         if (s == null) {
-            int n = Layout.isolatedBatch(pages);
-            PoolRegion r = new PoolRegion(tier.regions.map(n, pages * Layout.PAGE));
+            int n = alignment > Layout.PAGE ? 1 : Layout.isolatedBatch(pages);
+            // Above a page, the user bytes start one page into the run (Layout.isolatedUserOffset).
+            PoolRegion r = new PoolRegion(tier.regions.map(n, pages * Layout.PAGE, alignment, Layout.PAGE));
             regions.add(r);
             for (MemorySegment run : r.region.runs()) {
                 Slot slot = new Slot(this, r, run);
@@ -90,14 +98,28 @@ final class Pool {
         }
         free.addLast(s);
         freeBytes += s.run.byteSize();
-        if (r.inUse == 0 && tier.pooledFreeBytes() > IsolatedTier.POOL_CAP
-                && r.slots.stream().noneMatch(x -> x.quarantined)) {
-            free.removeIf(x -> x.region == r);
-            regions.remove(r);
-            long runs = r.region.runs().length;
-            slots -= runs;
-            freeBytes -= runs * pages * Layout.PAGE;
-            tier.regions.unmap(r.region);
+        if (r.inUse == 0 && tier.pooledFreeBytes() > IsolatedTier.POOL_CAP) {
+            unmapIfFree(r);
+        }
+    }
+
+    /** Unmaps {@code r} if none of its slots is handed out or quarantined. The caller holds this pool's lock. */
+    private void unmapIfFree(PoolRegion r) {
+        if (r.inUse != 0 || r.slots.stream().anyMatch(x -> x.quarantined)) {
+            return;
+        }
+        free.removeIf(x -> x.region == r);
+        regions.remove(r);
+        long runs = r.region.runs().length;
+        slots -= runs;
+        freeBytes -= runs * pages * Layout.PAGE;
+        tier.regions.unmap(r.region);
+    }
+
+    /** Unmaps every region none of whose slots is handed out or quarantined. */
+    synchronized void trim() {
+        for (PoolRegion r : List.copyOf(regions)) {
+            unmapIfFree(r);
         }
     }
 

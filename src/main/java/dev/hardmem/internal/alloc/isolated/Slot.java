@@ -17,8 +17,6 @@ final class Slot {
     /** The secret in it; published with a release store, read by verify() with an acquire load. */
     @SuppressWarnings("unused") // through BLOCK
     private IsolatedBlock block;
-    /** What the owner of the live secret asked the allocator to keep reachable (its leak watch). */
-    Object held;
     boolean quarantined;
 
     Slot(Pool pool, Pool.PoolRegion region, MemorySegment run) {
@@ -41,6 +39,5 @@ final class Slot {
 
     void clear() {
         BLOCK.setRelease(this, (IsolatedBlock) null);
-        held = null;
     }
 }

@@ -60,6 +60,24 @@ public final class CloseGate {
     }
 
     /**
+     * Runs {@code action} as an action in flight, unless a close is running: then it returns at once without running
+     * it. For work that a close makes pointless and that must never wait for one (giving free memory back while
+     * another allocator maps: waiting there could deadlock two closes).
+     */
+    public void tryPass(Runnable action) {
+        InFlight f = inFlight.mine();
+        f.add(1);
+        try {
+            VarHandle.fullFence(); // the count is seen before the flag is read, or close could miss it
+            if (!closing) {
+                action.run();
+            }
+        } finally {
+            f.add(-1);
+        }
+    }
+
+    /**
      * Runs {@code closer} once nothing is in flight, with every other action held back until it returns. Closes
      * run one at a time.
      */

@@ -29,6 +29,11 @@ public final class Layout {
     public static final long ISOLATED_BATCH_BYTES = 64 * 1024;
 
     public static final long PAGE = Memory.pageSize();
+    /**
+     * The largest alignment of an isolated secret: 2 MiB. Above a page, a slot is mapped alone, with up to this much
+     * more address space reserved (never locked) to place it.
+     */
+    public static final long MAX_ALIGNMENT = 1L << 21;
 
     private Layout() {
     }
@@ -87,7 +92,10 @@ public final class Layout {
         return roundUpToPage(isolatedSpan(size, Math.min(alignment, PAGE))) / PAGE;
     }
 
-    /** {@return offset of the user bytes in an isolated slot's data run of {@code runBytes}} */
+    /**
+     * {@return offset of the user bytes in an isolated slot's data run of {@code runBytes}} Aligned above a page, it
+     * is always one page (the canary's), and the pool places the run so that this offset is aligned.
+     */
     public static long isolatedUserOffset(long runBytes, long size, long alignment) {
         long off = runBytes - size;
         return off & -Math.min(alignment, PAGE);

@@ -4,10 +4,8 @@ import dev.hardmem.SystemCallException;
 import dev.hardmem.guarded.GuardPolicy;
 import dev.hardmem.guarded.MemoryBudgetException;
 import dev.hardmem.internal.os.Errno;
-import dev.hardmem.internal.os.Libc;
 import dev.hardmem.internal.os.Os;
 import dev.hardmem.internal.os.Platform;
-import dev.hardmem.internal.os.Proc;
 import dev.hardmem.internal.os.Smaps;
 
 import java.lang.foreign.MemorySegment;
@@ -17,9 +15,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Maps, guards, locks and advises the regions the tiers carve secrets from, and keeps the budgets: bytes locked
- * against {@code RLIMIT_MEMLOCK}, mappings against {@code vm.max_map_count}. Every system call of the guarded
- * allocator happens here, when a region is made or destroyed, never when a secret is allocated or freed.
+ * Maps, guards, locks and advises the regions the tiers carve secrets from, and keeps one allocator's share of the
+ * process-wide {@link Budgets}: bytes locked against {@code RLIMIT_MEMLOCK}, mappings against
+ * {@code vm.max_map_count}. Every system call of the guarded allocator happens here, when a region is made or
+ * destroyed, never when a secret is allocated or freed. A region that would cross a budget throws
+ * {@link Budgets.Exhausted} first, so that every allocator gives back its free memory; only on the last try does the
+ * policy decide.
  *
  * <p>A region is {@code n} data runs, each between guard pages that neighbours share:
  * {@code [G][run 0][G][run 1][G] ... [run n-1][G]}.
@@ -30,10 +31,6 @@ public final class Regions {
 
     private final GuardPolicy policy;
     private final Os os;
-    private final boolean lockUnlimited;
-    private final long memlockLimit;
-    private final long maxMapCount;
-    private final long physicalBytes;
     private final boolean memfd;
     private final String backingNote;
 
@@ -48,11 +45,6 @@ public final class Regions {
     public Regions(GuardPolicy policy, Os os) {
         this.policy = policy;
         this.os = os;
-        long[] memlock = Libc.getrlimit(Platform.RLIMIT_MEMLOCK);
-        this.lockUnlimited = Proc.holdsCapIpcLock() || memlock[0] == Platform.RLIM_INFINITY;
-        this.memlockLimit = memlock[0];
-        this.maxMapCount = Proc.readLong("/proc/sys/vm/max_map_count", 65530);
-        this.physicalBytes = Libc.sysconf(Platform.SC_PHYS_PAGES) * Layout.PAGE;
         String note;
         boolean useMemfd = false;
         if (policy.backing() == GuardPolicy.Backing.ANONYMOUS) {
@@ -73,7 +65,7 @@ public final class Regions {
         this.backingNote = note;
     }
 
-    /** {@return bytes of data pages locked in RAM} */
+    /** {@return bytes of this allocator's data pages locked in RAM} */
     public long bytesLocked() {
         return bytesLocked.get();
     }
@@ -99,11 +91,21 @@ public final class Regions {
 
     /** Maps {@code n} guarded runs of {@code runBytes} each. Nothing is left mapped if it fails. */
     public Region map(int n, long runBytes) {
+        return map(n, runBytes, Layout.PAGE, 0);
+    }
+
+    /**
+     * Maps {@code n} guarded runs of {@code runBytes} each, the first placed so that its address plus {@code at} is a
+     * multiple of {@code alignment} (a power of two, at least a page; {@code at} a multiple of the page). Above a
+     * page, the reservation grows by the alignment, and what lies around the region stays {@code PROT_NONE}: address
+     * space, never data pages. Nothing is left mapped if it fails.
+     */
+    public Region map(int n, long runBytes, long alignment, long at) {
         long cost = 2L * n + 1;
         checkMappingBudget(cost);
         long dataBytes = n * runBytes;
         boolean lock = reserveLock(dataBytes);
-        long total = Layout.regionBytes(n, runBytes);
+        long total = Layout.regionBytes(n, runBytes) + alignment - Layout.PAGE;
         MemorySegment whole;
         try {
             whole = os.mmap(total, Platform.PROT_NONE,
@@ -112,6 +114,7 @@ public final class Regions {
             releaseLock(lock, dataBytes);
             throw e;
         }
+        long skew = -(whole.address() + Layout.runOffset(0, runBytes) + at) & (alignment - 1);
         MemorySegment[] runs = new MemorySegment[n];
         int fd = -1;
         try {
@@ -120,7 +123,7 @@ public final class Regions {
                 os.ftruncate(fd, dataBytes);
             }
             for (int i = 0; i < n; i++) {
-                MemorySegment run = whole.asSlice(Layout.runOffset(i, runBytes), runBytes);
+                MemorySegment run = whole.asSlice(skew + Layout.runOffset(i, runBytes), runBytes);
                 if (memfd) {
                     // The guard pages stay anonymous PROT_NONE: only the data runs come from the secret file.
                     os.mmapAt(run, runBytes, Platform.PROT_READ | Platform.PROT_WRITE,
@@ -152,6 +155,7 @@ public final class Regions {
             }
         }
         mappings.addAndGet(cost);
+        Budgets.addMappings(cost);
         Region region = new Region(whole, runs, lock, cost);
         live.add(region);
         return region;
@@ -174,13 +178,18 @@ public final class Regions {
             for (MemorySegment run : runs) {
                 bytes += run.byteSize();
             }
+            // The kernel counts what others locked too (another library, a JNI call): reclaim, then try once more.
+            // The caller gives the reserved budget back when it unmaps the region.
+            Budgets.Exhausted first = Budgets.exhaustedUnlessLastTry();
+            if (first != null) {
+                throw first;
+            }
             if (policy.lock() == GuardPolicy.Lock.REQUIRE) {
-                // The caller gives the reserved budget back when it unmaps the region.
                 throw new MemoryBudgetException("cannot lock " + bytes + " bytes of secret memory: " + e.getMessage()
-                        + "; RLIMIT_MEMLOCK is " + limitText() + " and hardmem has " + (bytesLocked.get() - bytes)
+                        + "; RLIMIT_MEMLOCK is " + limitText() + " and hardmem has " + (Budgets.locked() - bytes)
                         + " bytes locked. " + HOW_TO_RAISE);
             }
-            bytesLocked.addAndGet(-bytes);
+            releaseLock(true, bytes);
             countUnlocked(bytes);
             return false;
         }
@@ -190,43 +199,35 @@ public final class Regions {
             + " the JVM, `prlimit --memlock=<bytes> --pid <pid>`, LimitMEMLOCK= in a systemd unit, or memlock in"
             + " /etc/security/limits.conf; or use GuardPolicy.Lock.BEST_EFFORT to go on unlocked.";
 
-    private String limitText() {
-        return memlockLimit == Platform.RLIM_INFINITY ? "unlimited" : memlockLimit + " bytes";
+    private static String limitText() {
+        return Budgets.MEMLOCK_LIMIT == Platform.RLIM_INFINITY ? "unlimited" : Budgets.MEMLOCK_LIMIT + " bytes";
     }
 
-    /** Reserves {@code bytes} of the memlock budget; false when the policy lets the region go unlocked. */
+    /**
+     * Reserves {@code bytes} of the process's memlock budget; false when the policy lets the region go unlocked.
+     * Even without a limit ({@code CAP_IPC_LOCK}), locking more than the RAM there is cannot succeed; asking would
+     * only bring the OOM killer.
+     */
     private boolean reserveLock(long bytes) {
-        if (bytesLocked.get() + bytes > physicalBytes) {
-            // Even without a limit (CAP_IPC_LOCK), locking more than the RAM there is cannot succeed; asking would
-            // only bring the OOM killer.
-            if (policy.lock() == GuardPolicy.Lock.REQUIRE || memfd) {
-                throw new MemoryBudgetException("cannot lock " + bytes + " more bytes of secret memory: this"
-                        + " machine has " + physicalBytes + " bytes of RAM and hardmem has " + bytesLocked.get()
-                        + " bytes locked");
-            }
-            countUnlocked(bytes);
-            return false;
-        }
-        if (lockUnlimited) {
+        long limit = Budgets.LOCK_UNLIMITED ? Budgets.PHYSICAL_BYTES
+                : Math.min(Budgets.PHYSICAL_BYTES, Budgets.MEMLOCK_LIMIT);
+        if (Budgets.tryLock(bytes, limit)) {
             bytesLocked.addAndGet(bytes);
             return true;
         }
-        while (true) {
-            long now = bytesLocked.get();
-            if (now + bytes > memlockLimit) {
-                // memfd_secret pages are always locked by the kernel: there is no unlocked way to go on with them.
-                if (policy.lock() == GuardPolicy.Lock.REQUIRE || memfd) {
-                    throw new MemoryBudgetException("cannot lock " + bytes + " more bytes of secret memory:"
-                            + " RLIMIT_MEMLOCK is " + limitText() + " and hardmem has " + now + " bytes locked. "
-                            + HOW_TO_RAISE);
-                }
-                countUnlocked(bytes);
-                return false;
-            }
-            if (bytesLocked.compareAndSet(now, now + bytes)) {
-                return true;
-            }
+        Budgets.Exhausted first = Budgets.exhaustedUnlessLastTry();
+        if (first != null) {
+            throw first;
         }
+        // memfd_secret pages are always locked by the kernel: there is no unlocked way to go on with them.
+        if (policy.lock() == GuardPolicy.Lock.REQUIRE || memfd) {
+            boolean ram = limit == Budgets.PHYSICAL_BYTES;
+            throw new MemoryBudgetException("cannot lock " + bytes + " more bytes of secret memory: "
+                    + (ram ? "this machine has " + limit + " bytes of RAM" : "RLIMIT_MEMLOCK is " + limitText())
+                    + " and hardmem has " + Budgets.locked() + " bytes locked" + (ram ? "" : ". " + HOW_TO_RAISE));
+        }
+        countUnlocked(bytes);
+        return false;
     }
 
     private void countUnlocked(long bytes) {
@@ -242,16 +243,22 @@ public final class Regions {
     private void releaseLock(boolean locked, long bytes) {
         if (locked) {
             bytesLocked.addAndGet(-bytes);
+            Budgets.unlock(bytes);
         }
     }
 
     private void checkMappingBudget(long cost) {
-        long ours = mappings.get();
+        long ours = Budgets.mappings();
+        long maxMapCount = Budgets.MAX_MAP_COUNT;
         if (ours + cost + MAPPING_HEADROOM < maxMapCount / 2) {
             return; // far from the limit: no need to count the process's mappings
         }
         long now = Smaps.countMappings();
         if (now + cost + MAPPING_HEADROOM > maxMapCount) {
+            Budgets.Exhausted first = Budgets.exhaustedUnlessLastTry();
+            if (first != null) {
+                throw first;
+            }
             throw new MemoryBudgetException("cannot map " + cost + " more mappings for secret memory: the process"
                     + " has " + now + " of vm.max_map_count " + maxMapCount + " (hardmem uses " + ours
                     + ", and keeps " + MAPPING_HEADROOM + " for the JVM). Raise it with"
@@ -271,10 +278,9 @@ public final class Regions {
         }
         os.munmap(r.whole());
         live.remove(r);
-        if (r.locked()) {
-            bytesLocked.addAndGet(-dataBytes);
-        }
+        releaseLock(r.locked(), dataBytes);
         mappings.addAndGet(-r.mappingCost());
+        Budgets.addMappings(-r.mappingCost());
     }
 
     private static String probeMemfdSecret(Os os) {

@@ -172,12 +172,26 @@ final class SizeClass {
         if (!otherHasRoom) {
             return;
         }
+        unmap(s);
+    }
+
+    /** Unmaps {@code s}, none of whose slots is out of the pool. The caller holds this class's lock. */
+    private void unmap(Slab s) {
         slabs.remove(s);
         byId[s.id] = null;
         available.remove(s);
         s.available = false;
         s.freeCount = 0;
         tier.regions.unmap(s.region);
+    }
+
+    /** Unmaps every slab none of whose slots is out of the pool, the last one too: another allocation needs it. */
+    synchronized void trim() {
+        for (Slab s : List.copyOf(slabs)) {
+            if (s.out == 0) {
+                unmap(s);
+            }
+        }
     }
 
     /** Wipes and quarantines a damaged slot its caller holds (in a magazine, or live). */

@@ -42,8 +42,6 @@ final class Slab {
     private final byte[] condemned;
     /** Set by verify() after it sets any flag in {@link #condemned}: until then no slot needs a look. */
     private volatile boolean anyCondemned;
-    /** What the owner of each live slot asked the allocator to keep reachable (its leak watch). */
-    final Object[] held;
     /** Free slots in the pool (not in a magazine), in no order; guarded by the class lock. */
     final int[] free;
     int freeCount;
@@ -65,7 +63,6 @@ final class Slab {
         this.canary1 = Canaries.lastWord();
         this.meta = new long[slots];
         this.condemned = new byte[slots];
-        this.held = new Object[slots];
         this.free = new int[slots];
         for (int i = 0; i < slots; i++) {
             free[i] = i;
@@ -132,15 +129,13 @@ final class Slab {
 
     /**
      * The first half of every free: refuses a block that is not live (a double free, before anything changes),
-     * drops its leak watch, checks the canary and the slack after the secret, zeroes the whole slot and shows it to
-     * the listener.
+     * checks the canary and the slack after the secret, zeroes the whole slot and shows it to the listener.
      */
     Outcome retire(SlabBlock b, FreeListener listener) {
         int i = b.index;
         if (!isLive(i, b.generation)) {
             throw Refusals.doubleFree();
         }
-        held[i] = null;
         long at = b.address();
         boolean intact = canaryIntact(i) && Zeros.isZero(at + b.size(), classSize - b.size());
         Zeros.fill(at, classSize); // the whole slot is zero from here on, intact or not

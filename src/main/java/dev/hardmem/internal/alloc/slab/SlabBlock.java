@@ -35,9 +35,4 @@ final class SlabBlock extends GuardedBlock {
     public Tier tier() {
         return Tier.SLAB;
     }
-
-    @Override
-    public void hold(Object watch) {
-        slab.held[index] = watch;
-    }
 }

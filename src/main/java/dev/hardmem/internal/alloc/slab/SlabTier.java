@@ -158,6 +158,27 @@ public final class SlabTier {
         return problems;
     }
 
+    /**
+     * Unmaps every slab none of whose slots is out of the pool: another allocation needs the memory. The calling
+     * thread's magazines, the shared ones and dead threads' go back to the pool first; other living threads keep
+     * theirs.
+     */
+    public void trim() {
+        Magazine[] mine = magazines.mineIfAny();
+        if (mine != null) {
+            takeBackAll(mine);
+        }
+        for (Magazine m : magazines.shared()) {
+            synchronized (m) {
+                m.cls.takeBack(m, 0, true);
+            }
+        }
+        magazines.reclaimDead();
+        for (SizeClass c : classes) {
+            c.trim();
+        }
+    }
+
     /** Unmaps every slab; the caller made sure nothing is live and nothing is allocating. */
     public void release() {
         for (SizeClass c : classes) {
