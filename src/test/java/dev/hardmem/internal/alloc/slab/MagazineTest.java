@@ -13,6 +13,7 @@ import dev.hardmem.internal.os.Memory;
 import dev.hardmem.testing.Gc;
 import org.junit.jupiter.api.Test;
 
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.ref.Cleaner;
 import java.lang.ref.WeakReference;
@@ -112,7 +113,7 @@ class MagazineTest {
                 x.close();
                 return address;
             }).get(30, TimeUnit.SECONDS);
-            Memory.at(damaged + SIZE, 1).set(ValueLayout.JAVA_BYTE, 0, (byte) 0x01); // overrun into the canary
+            flip(damaged + SIZE); // overrun into the canary
             MemoryCorruptionError e = assertThrows(MemoryCorruptionError.class, a::verify);
             assertTrue(e.getMessage().contains("canary"), e.getMessage());
             assertEquals(0, a.stats().quarantinedSlots(), "verify() must not touch a slot another thread holds");
@@ -181,7 +182,7 @@ class MagazineTest {
         GuardedAllocator a = GuardedAllocator.create(GuardPolicy.defaults());
         CountDownLatchPair sync = new CountDownLatchPair();
         Thread t = sync.startHolder(a);
-        Memory.at(sync.address + SIZE, 1).set(ValueLayout.JAVA_BYTE, 0, (byte) 0x01); // into the canary
+        flip(sync.address + SIZE); // into the canary
         assertThrows(MemoryCorruptionError.class, a::verify); // reported, condemned
         sync.mayEnd.countDown();
         t.join(30_000);
@@ -273,5 +274,11 @@ class MagazineTest {
                 throw new AssertionError(e);
             }
         }
+    }
+
+    /** Changes the byte at {@code address} whatever it holds (a fixed value would miss a canary byte equal to it). */
+    private static void flip(long address) {
+        MemorySegment b = Memory.at(address, 1);
+        b.set(ValueLayout.JAVA_BYTE, 0, (byte) ~b.get(ValueLayout.JAVA_BYTE, 0));
     }
 }
