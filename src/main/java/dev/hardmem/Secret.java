@@ -125,6 +125,7 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
      * {@return a new secret of {@code size} bytes from the kernel's random generator ({@code getrandom(2)}), written
      * straight into the secret's memory: no copy of them exists anywhere else}
      *
+     * @param <K>  the kind, as a type
      * @param kind the kind of secret, e.g. {@code SecretKind.Key.class}
      * @param size the number of bytes, at least 1
      * @throws IllegalArgumentException if {@code size} is below 1 or above 64 TiB
@@ -140,6 +141,7 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
      * exactly {@code size} zeroed bytes that dies when it returns; use it to derive a key straight into hardmem
      * memory. If the writer throws, the secret is wiped and freed and the exception propagates.
      *
+     * @param <K>    the kind, as a type
      * @param kind   the kind of secret
      * @param size   the number of bytes, at least 1
      * @param writer fills the segment
@@ -166,6 +168,7 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
      * }
      * }
      *
+     * @param <K>       the kind, as a type
      * @param kind      the kind of secret
      * @param size      the number of bytes, at least 1
      * @param allocator where the memory comes from
@@ -182,6 +185,7 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
      * {@return a new secret filled by {@code writer}, as {@link #withContents(Class, long, Consumer)}, in memory
      * from {@code allocator}}
      *
+     * @param <K>       the kind, as a type
      * @param kind      the kind of secret
      * @param size      the number of bytes, at least 1
      * @param allocator where the memory comes from
@@ -203,6 +207,7 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
      * {@return a new secret holding the bytes of {@code source}; <strong>{@code source} is wiped</strong> (set to
      * zeros) once copied, also when this method fails}
      *
+     * @param <K>    the kind, as a type
      * @param kind   the kind of secret
      * @param source the bytes; at least 1
      * @throws IllegalArgumentException if {@code source} is empty
@@ -222,6 +227,7 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
      * to {@code '\0'}) once copied, also when this method fails} The encoding is done char by char straight into
      * the secret's memory: no encoded copy is made on the heap. Unpaired surrogates are encoded as {@code '?'}.
      *
+     * @param <K>    the kind, as a type
      * @param kind   the kind of secret, usually {@code SecretKind.Password.class}
      * @param source the characters; at least 1
      * @throws IllegalArgumentException if {@code source} is empty
@@ -243,6 +249,7 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
      * time with {@link InputStream#read()}, so hardmem makes no heap buffer of the secret (the stream itself may
      * have one).
      *
+     * @param <K>      the kind, as a type
      * @param kind     the kind of secret
      * @param in       the stream; it is not closed
      * @param capacity the most bytes the secret may hold, at least 1
@@ -260,6 +267,7 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
      * {@return a new secret holding everything {@code channel} gives until its end} At most {@code capacity} bytes
      * are read, straight into the secret's memory through direct buffer views: no heap copy.
      *
+     * @param <K>      the kind, as a type
      * @param kind     the kind of secret
      * @param channel  the channel, in blocking mode; it is not closed
      * @param capacity the most bytes the secret may hold, at least 1
@@ -335,6 +343,7 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
      * <p>The segment is read-only, exactly {@link #size()} bytes, confined to the calling thread, and dies when
      * {@code reader} returns: keep results, not the segment.
      *
+     * @param <R>    what the reader returns
      * @param reader reads the bytes
      * @throws IllegalStateException if the secret is closed
      */

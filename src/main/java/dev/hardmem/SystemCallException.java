@@ -12,7 +12,9 @@ import java.util.Objects;
 public class SystemCallException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /** The call that failed, as it appears in the message. */
     private final String call;
+    /** The {@code errno} the call left, or 0. */
     private final int errno;
 
     /**

@@ -63,17 +63,29 @@ public record GuardPolicy(Lock lock, Backing backing, boolean isolatedOnly, bool
         return new GuardPolicy(Lock.REQUIRE, Backing.ANONYMOUS, false, false, OnCorruption.THROW);
     }
 
-    /** {@return this policy with {@code lock}} @param lock the lock policy */
+    /**
+     * {@return this policy with {@code lock}}
+     *
+     * @param lock the lock policy
+     */
     public GuardPolicy withLock(Lock lock) {
         return new GuardPolicy(lock, backing, isolatedOnly, accessProtection, onCorruption);
     }
 
-    /** {@return this policy with {@code backing}} @param backing the backing */
+    /**
+     * {@return this policy with {@code backing}}
+     *
+     * @param backing the backing
+     */
     public GuardPolicy withBacking(Backing backing) {
         return new GuardPolicy(lock, backing, isolatedOnly, accessProtection, onCorruption);
     }
 
-    /** {@return this policy with every secret isolated (or not)} @param isolatedOnly whether to skip slabs */
+    /**
+     * {@return this policy with every secret isolated (or not)}
+     *
+     * @param isolatedOnly whether to skip slabs
+     */
     public GuardPolicy withIsolatedOnly(boolean isolatedOnly) {
         return new GuardPolicy(lock, backing, isolatedOnly, accessProtection, onCorruption);
     }
@@ -89,7 +101,11 @@ public record GuardPolicy(Lock lock, Backing backing, boolean isolatedOnly, bool
         return new GuardPolicy(lock, backing, isolatedOnly, accessProtection, onCorruption);
     }
 
-    /** {@return this policy with {@code onCorruption}} @param onCorruption what corruption does */
+    /**
+     * {@return this policy with {@code onCorruption}}
+     *
+     * @param onCorruption what corruption does
+     */
     public GuardPolicy withOnCorruption(OnCorruption onCorruption) {
         return new GuardPolicy(lock, backing, isolatedOnly, accessProtection, onCorruption);
     }
