@@ -8,6 +8,7 @@ import dev.hardmem.internal.os.Libc;
 import dev.hardmem.internal.os.Os;
 import dev.hardmem.internal.os.Platform;
 import dev.hardmem.internal.os.Proc;
+import dev.hardmem.internal.os.RamLimit;
 import dev.hardmem.internal.os.Smaps;
 
 import java.lang.foreign.MemorySegment;
@@ -33,7 +34,8 @@ public final class Regions {
     private final boolean lockUnlimited;
     private final long memlockLimit;
     private final long maxMapCount;
-    private final long physicalBytes;
+    /** The RAM the process may use; no region's data, and not all locked data together, may exceed it. */
+    private final RamLimit ram;
     private final boolean memfd;
     private final String backingNote;
 
@@ -52,7 +54,7 @@ public final class Regions {
         this.lockUnlimited = Proc.holdsCapIpcLock() || memlock[0] == Platform.RLIM_INFINITY;
         this.memlockLimit = memlock[0];
         this.maxMapCount = Proc.readLong("/proc/sys/vm/max_map_count", 65530);
-        this.physicalBytes = Libc.sysconf(Platform.SC_PHYS_PAGES) * Layout.PAGE;
+        this.ram = RamLimit.ofThisProcess();
         String note;
         boolean useMemfd = false;
         if (policy.backing() == GuardPolicy.Backing.ANONYMOUS) {
@@ -97,11 +99,21 @@ public final class Regions {
         return backingNote;
     }
 
-    /** Maps {@code n} guarded runs of {@code runBytes} each. Nothing is left mapped if it fails. */
+    /**
+     * Maps {@code n} guarded runs of {@code runBytes} each. Nothing is left mapped if it fails.
+     *
+     * @throws MemoryBudgetException if the runs together are larger than the RAM the process may use, whatever the
+     *                               policy: such a region could only be held by swapping secrets out, and wiping it
+     *                               once it was written could bring the OOM killer
+     */
     public Region map(int n, long runBytes) {
+        long dataBytes = n * runBytes;
+        if (dataBytes > ram.bytes()) {
+            throw new MemoryBudgetException("cannot map " + dataBytes + " bytes of secret memory: more than the RAM"
+                    + " this process may use, " + ram.describe());
+        }
         long cost = 2L * n + 1;
         checkMappingBudget(cost);
-        long dataBytes = n * runBytes;
         boolean lock = reserveLock(dataBytes);
         long total = Layout.regionBytes(n, runBytes);
         MemorySegment whole;
@@ -196,13 +208,12 @@ public final class Regions {
 
     /** Reserves {@code bytes} of the memlock budget; false when the policy lets the region go unlocked. */
     private boolean reserveLock(long bytes) {
-        if (bytesLocked.get() + bytes > physicalBytes) {
-            // Even without a limit (CAP_IPC_LOCK), locking more than the RAM there is cannot succeed; asking would
-            // only bring the OOM killer.
+        if (bytesLocked.get() + bytes > ram.bytes()) {
+            // Even without a limit (CAP_IPC_LOCK), locking more than the RAM the process may use cannot succeed;
+            // asking would only bring the OOM killer.
             if (policy.lock() == GuardPolicy.Lock.REQUIRE || memfd) {
-                throw new MemoryBudgetException("cannot lock " + bytes + " more bytes of secret memory: this"
-                        + " machine has " + physicalBytes + " bytes of RAM and hardmem has " + bytesLocked.get()
-                        + " bytes locked");
+                throw new MemoryBudgetException("cannot lock " + bytes + " more bytes of secret memory: hardmem has "
+                        + bytesLocked.get() + " bytes locked, and this process may use " + ram.describe());
             }
             countUnlocked(bytes);
             return false;
