@@ -113,7 +113,9 @@ class LargeSecretTest {
         for (String line : Files.readAllLines(Path.of("/proc/self/smaps"))) {
             int dash = line.indexOf('-');
             int space = line.indexOf(' ');
-            if (dash > 0 && space > dash && line.substring(0, dash).chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
+            boolean header = dash > 0 && space > dash
+                    && line.substring(0, dash).chars().allMatch(c -> Character.digit(c, 16) >= 0);
+            if (header) {
                 long from = Long.parseUnsignedLong(line.substring(0, dash), 16);
                 long to = Long.parseUnsignedLong(line.substring(dash + 1, space), 16);
                 inside = from >= start && to <= end;
