@@ -53,6 +53,7 @@ public final class Libc {
     private static final MethodHandle MADVISE = errnoHandle("madvise", JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
     private static final MethodHandle MLOCK = errnoHandle("mlock", JAVA_INT, ADDRESS, JAVA_LONG);
     private static final MethodHandle MUNLOCK = errnoHandle("munlock", JAVA_INT, ADDRESS, JAVA_LONG);
+    private static final MethodHandle MINCORE = errnoHandle("mincore", JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS);
     private static final MethodHandle GETRANDOM = errnoHandle("getrandom", JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_INT);
     private static final MethodHandle GETRLIMIT = errnoHandle("getrlimit", JAVA_INT, JAVA_INT, ADDRESS);
     private static final MethodHandle SETRLIMIT = errnoHandle("setrlimit", JAVA_INT, JAVA_INT, ADDRESS);
@@ -253,6 +254,21 @@ public final class Libc {
     /** Unlocks {@code region}. */
     public static void munlock(MemorySegment region) {
         callRegion("munlock", MUNLOCK, region);
+    }
+
+    /**
+     * Asks which pages of {@code region} (page-aligned) are resident: byte {@code i} of {@code vec}, which holds at
+     * least one byte per page, gets bit 0 set if page {@code i} is in RAM ({@code mincore(2)}).
+     */
+    public static void mincore(MemorySegment region, MemorySegment vec) {
+        requirePageRange("mincore", region);
+        long pages = (region.byteSize() + Memory.pageSize() - 1) / Memory.pageSize();
+        if (vec.byteSize() < pages) {
+            throw new IllegalArgumentException("mincore: " + pages + " pages need " + pages + " bytes of vector, not "
+                    + vec.byteSize());
+        }
+        callZero("mincore", () -> "len=" + region.byteSize(),
+                s -> (int) MINCORE.invokeExact(s, region, region.byteSize(), vec));
     }
 
     // ---------------------------------------------------------------- randomness

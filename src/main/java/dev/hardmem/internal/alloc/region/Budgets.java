@@ -3,6 +3,7 @@ package dev.hardmem.internal.alloc.region;
 import dev.hardmem.internal.os.Libc;
 import dev.hardmem.internal.os.Platform;
 import dev.hardmem.internal.os.Proc;
+import dev.hardmem.internal.os.RamLimit;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,7 +30,9 @@ public final class Budgets {
     /** Whether locking has no limit here: {@code CAP_IPC_LOCK}, or an unlimited {@code RLIMIT_MEMLOCK}. */
     static final boolean LOCK_UNLIMITED = Proc.holdsCapIpcLock() || MEMLOCK_LIMIT == Platform.RLIM_INFINITY;
     static final long MAX_MAP_COUNT = Proc.readLong("/proc/sys/vm/max_map_count", 65530);
-    static final long PHYSICAL_BYTES = Libc.sysconf(Platform.SC_PHYS_PAGES) * Layout.PAGE;
+    /** The RAM the process may use (physical, or less under a memory cgroup); no region, and not all locked data
+     * together, may exceed it. */
+    static final RamLimit RAM = RamLimit.ofThisProcess();
 
     private static final AtomicLong LOCKED = new AtomicLong();
     private static final AtomicLong MAPPINGS = new AtomicLong();

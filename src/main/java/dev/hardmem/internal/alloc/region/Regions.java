@@ -89,7 +89,13 @@ public final class Regions {
         return backingNote;
     }
 
-    /** Maps {@code n} guarded runs of {@code runBytes} each. Nothing is left mapped if it fails. */
+    /**
+     * Maps {@code n} guarded runs of {@code runBytes} each. Nothing is left mapped if it fails.
+     *
+     * @throws MemoryBudgetException if the runs together are larger than the RAM the process may use, whatever the
+     *                               policy: such a region could only be held by swapping secrets out, and wiping it
+     *                               once it was written could bring the OOM killer
+     */
     public Region map(int n, long runBytes) {
         return map(n, runBytes, Layout.PAGE, 0);
     }
@@ -99,11 +105,17 @@ public final class Regions {
      * multiple of {@code alignment} (a power of two, at least a page; {@code at} a multiple of the page). Above a
      * page, the reservation grows by the alignment, and what lies around the region stays {@code PROT_NONE}: address
      * space, never data pages. Nothing is left mapped if it fails.
+     *
+     * @throws MemoryBudgetException as {@link #map(int, long)} does
      */
     public Region map(int n, long runBytes, long alignment, long at) {
+        long dataBytes = n * runBytes;
+        if (dataBytes > Budgets.RAM.bytes()) {
+            throw new MemoryBudgetException("cannot map " + dataBytes + " bytes of secret memory: more than the RAM"
+                    + " this process may use, " + Budgets.RAM.describe());
+        }
         long cost = 2L * n + 1;
         checkMappingBudget(cost);
-        long dataBytes = n * runBytes;
         boolean lock = reserveLock(dataBytes);
         long total = Layout.regionBytes(n, runBytes) + alignment - Layout.PAGE;
         MemorySegment whole;
@@ -209,8 +221,8 @@ public final class Regions {
      * only bring the OOM killer.
      */
     private boolean reserveLock(long bytes) {
-        long limit = Budgets.LOCK_UNLIMITED ? Budgets.PHYSICAL_BYTES
-                : Math.min(Budgets.PHYSICAL_BYTES, Budgets.MEMLOCK_LIMIT);
+        long limit = Budgets.LOCK_UNLIMITED ? Budgets.RAM.bytes()
+                : Math.min(Budgets.RAM.bytes(), Budgets.MEMLOCK_LIMIT);
         if (Budgets.tryLock(bytes, limit)) {
             bytesLocked.addAndGet(bytes);
             return true;
@@ -221,9 +233,9 @@ public final class Regions {
         }
         // memfd_secret pages are always locked by the kernel: there is no unlocked way to go on with them.
         if (policy.lock() == GuardPolicy.Lock.REQUIRE || memfd) {
-            boolean ram = limit == Budgets.PHYSICAL_BYTES;
+            boolean ram = limit == Budgets.RAM.bytes();
             throw new MemoryBudgetException("cannot lock " + bytes + " more bytes of secret memory: "
-                    + (ram ? "this machine has " + limit + " bytes of RAM" : "RLIMIT_MEMLOCK is " + limitText())
+                    + (ram ? "this process may use " + Budgets.RAM.describe() : "RLIMIT_MEMLOCK is " + limitText())
                     + " and hardmem has " + Budgets.locked() + " bytes locked" + (ram ? "" : ". " + HOW_TO_RAISE));
         }
         countUnlocked(bytes);

@@ -2,6 +2,7 @@ package dev.hardmem.internal.alloc.region;
 
 import dev.hardmem.internal.os.Libc;
 import dev.hardmem.internal.os.Memory;
+import dev.hardmem.internal.os.Residency;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -11,6 +12,12 @@ import java.lang.foreign.ValueLayout;
  * Zeroing memory the allocator owns, and checking that it is still zero (a write after free shows as a non-zero
  * byte). Every access goes through {@link Memory#EVERYWHERE} at a computed address, which the JIT compiles to
  * plain loads and stores.
+ *
+ * <p>From {@value #SPARSE} bytes on, both skip the pages the kernel says hold nothing ({@link Residency}: neither
+ * resident nor swapped out, so never written since they were mapped, and zero by the kernel's contract). A large
+ * secret whose owner touched a few pages then costs those pages only: reading the rest would map the kernel's zero
+ * page into each, and writing it would give each a page of RAM, which under a memory cgroup can be more than the
+ * process may have. Below that size the question costs more than it can save.
  */
 public final class Zeros {
     private static final MemorySegment RAW = Memory.EVERYWHERE;
@@ -19,6 +26,8 @@ public final class Zeros {
     private static final long SMALL = 64;
     /** From this many bytes, the C library's memset is the fastest fill there is. */
     private static final long LARGE = 4096;
+    /** From this many bytes, only the pages that may hold data are filled or checked. */
+    static final long SPARSE = 256 * 1024;
     /** A read-only run of zeros to compare against: the JDK's mismatch is vectorised. */
     private static final MemorySegment ZEROS = Arena.global().allocate(1 << 16, 4096).asReadOnly();
 
@@ -47,8 +56,13 @@ public final class Zeros {
             }
         } else if (length < LARGE) {
             RAW.asSlice(address, length).fill((byte) 0);
-        } else {
+        } else if (length < SPARSE) {
             Libc.zero(Memory.at(address, length));
+        } else {
+            Residency.forEachRunWithData(address, length, (at, n) -> {
+                Libc.zero(Memory.at(at, n));
+                return true;
+            });
         }
     }
 
@@ -70,6 +84,14 @@ public final class Zeros {
             }
             return acc == 0;
         }
+        if (length >= SPARSE) {
+            return Residency.forEachRunWithData(address, length, Zeros::isZeroDense);
+        }
+        return isZeroDense(address, length);
+    }
+
+    /** {@return whether all {@code length} bytes at {@code address} are zero}, reading every one of them */
+    private static boolean isZeroDense(long address, long length) {
         for (long done = 0; done < length; done += ZEROS.byteSize()) {
             long n = Math.min(ZEROS.byteSize(), length - done);
             if (MemorySegment.mismatch(RAW, address + done, address + done + n, ZEROS, 0, n) != -1) {

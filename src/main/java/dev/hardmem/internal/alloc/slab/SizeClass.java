@@ -160,6 +160,10 @@ final class SizeClass {
     /**
      * Unmaps a slab none of whose slots is out of the pool when another slab of the class still has free slots, so
      * pools do not keep memory locked at their high-water mark forever (each class keeps at most one empty slab).
+     *
+     * <p>A slab with a damaged free slot (written after it was freed, or its canary overwritten) stays mapped, the
+     * damage untouched: unmapping would wipe the evidence. It is then reported as any damaged free slot is, by
+     * {@link #verify()} or by the allocation that draws it, which quarantine it; the slab can go once it is.
      */
     private void releaseIfEmpty(Slab s) {
         if (s.out != 0 || slabs.size() < 2) {
@@ -169,7 +173,7 @@ final class SizeClass {
         for (Slab o : available) {
             otherHasRoom |= o != s;
         }
-        if (!otherHasRoom) {
+        if (!otherHasRoom || !s.freeSlotsIntact()) {
             return;
         }
         unmap(s);

@@ -128,6 +128,21 @@ final class Slab {
     }
 
     /**
+     * {@return whether every slot not quarantined still has its canary and holds only zeros} Checked before the slab
+     * is unmapped, when every slot is in the pool: unmapping wipes the slab, and would erase the evidence of a write
+     * after free or an overrun into a free slot.
+     */
+    boolean freeSlotsIntact() {
+        for (int i = 0; i < slots(); i++) {
+            if (state(i) != SlotState.QUARANTINED
+                    && !(canaryIntact(i) && Zeros.isZero(slotAddress(i), classSize))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * The first half of every free: refuses a block that is not live (a double free, before anything changes),
      * checks the canary and the slack after the secret, zeroes the whole slot and shows it to the listener.
      */
