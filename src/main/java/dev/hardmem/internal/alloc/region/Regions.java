@@ -178,7 +178,7 @@ public final class Regions {
                 // The caller gives the reserved budget back when it unmaps the region.
                 throw new MemoryBudgetException("cannot lock " + bytes + " bytes of secret memory: " + e.getMessage()
                         + "; RLIMIT_MEMLOCK is " + limitText() + " and hardmem has " + (bytesLocked.get() - bytes)
-                        + " bytes locked. " + HOW_TO_RAISE);
+                        + " bytes locked. " + HOW_TO_GO_ON);
             }
             bytesLocked.addAndGet(-bytes);
             countUnlocked(bytes);
@@ -188,7 +188,10 @@ public final class Regions {
 
     private static final String HOW_TO_RAISE = "Raise the limit with `ulimit -l <KiB>` in the shell that starts"
             + " the JVM, `prlimit --memlock=<bytes> --pid <pid>`, LimitMEMLOCK= in a systemd unit, or memlock in"
-            + " /etc/security/limits.conf; or use GuardPolicy.Lock.BEST_EFFORT to go on unlocked.";
+            + " /etc/security/limits.conf";
+    /** Why a REQUIRE allocation failed, and the ways on; BEST_EFFORT is not offered to whoever already chose it. */
+    private static final String HOW_TO_GO_ON = HOW_TO_RAISE + "; or use GuardPolicy.Lock.BEST_EFFORT to go on"
+            + " unlocked.";
 
     private String limitText() {
         return memlockLimit == Platform.RLIM_INFINITY ? "unlimited" : memlockLimit + " bytes";
@@ -218,7 +221,7 @@ public final class Regions {
                 if (policy.lock() == GuardPolicy.Lock.REQUIRE || memfd) {
                     throw new MemoryBudgetException("cannot lock " + bytes + " more bytes of secret memory:"
                             + " RLIMIT_MEMLOCK is " + limitText() + " and hardmem has " + now + " bytes locked. "
-                            + HOW_TO_RAISE);
+                            + (policy.lock() == GuardPolicy.Lock.REQUIRE ? HOW_TO_GO_ON : HOW_TO_RAISE + "."));
                 }
                 countUnlocked(bytes);
                 return false;
@@ -235,7 +238,7 @@ public final class Regions {
             warnedUnlocked = true;
             System.getLogger("dev.hardmem").log(System.Logger.Level.WARNING, "secret memory could not be locked"
                     + " (RLIMIT_MEMLOCK is " + limitText() + "); going on unlocked because the policy is"
-                    + " BEST_EFFORT: these pages could be swapped to disk. " + HOW_TO_RAISE);
+                    + " BEST_EFFORT: these pages could be swapped to disk. " + HOW_TO_RAISE + ".");
         }
     }
 
