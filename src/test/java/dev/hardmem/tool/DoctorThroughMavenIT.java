@@ -67,8 +67,12 @@ class DoctorThroughMavenIT {
         cmd.addAll(List.of("./mvnw", "-B", "-o", "-q", "-Pdoctor", "package", "-Ddoctor.args=" + args));
         Path out = Files.createTempFile(project, "stdout", ".txt");
         Path err = Files.createTempFile(project, "stderr", ".txt");
-        Process p = new ProcessBuilder(cmd).directory(project.toFile())
-                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(project.toFile())
+                .redirectOutput(out.toFile()).redirectError(err.toFile());
+        // Failsafe points JAVA_HOME at the toolchain's JDK for this JVM; a user's shell need not, and Maven then
+        // runs on the java of the PATH, as the README describes.
+        pb.environment().remove("JAVA_HOME");
+        Process p = pb.start();
         if (!p.waitFor(10, TimeUnit.MINUTES)) {
             p.destroyForcibly().waitFor();
             throw new AssertionError("maven timed out: " + cmd);
