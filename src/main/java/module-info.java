@@ -5,6 +5,8 @@
  * FFM calls, and {@code dev.hardmem.tool}, the command line, are not.
  */
 module dev.hardmem {
+    requires jdk.management; // where the JVM writes its crash log: Hardening.crashLog()
+
     exports dev.hardmem;
     exports dev.hardmem.guarded;
     exports dev.hardmem.nonce;

@@ -19,34 +19,47 @@ import java.util.Objects;
  * core dumps or a debugger.
  *
  * <p>{@link #probe()} makes a handful of system calls (it maps, advises and unmaps one page, and creates and
- * destroys one {@code memfd_secret} file); nothing it does outlives the call.
- *
- * @param pageSize             bytes per page ({@code sysconf(_SC_PAGESIZE)})
- * @param memlockSoft          {@code RLIMIT_MEMLOCK} soft limit in bytes, -1 for unlimited
- * @param memlockHard          {@code RLIMIT_MEMLOCK} hard limit in bytes, -1 for unlimited
- * @param capIpcLock           whether the process holds {@code CAP_IPC_LOCK} (then the memlock limit does not apply)
- * @param memfdSecret          {@code "ok"} if {@code memfd_secret(2)} worked end to end, otherwise why not
- * @param madvDontdump         whether {@code madvise(MADV_DONTDUMP)} was accepted
- * @param madvWipeonfork       whether {@code madvise(MADV_WIPEONFORK)} was accepted
- * @param coreSoft             {@code RLIMIT_CORE} soft limit in bytes, -1 for unlimited
- * @param coreHard             {@code RLIMIT_CORE} hard limit in bytes, -1 for unlimited
- * @param corePattern          {@code /proc/sys/kernel/core_pattern}, or {@code null} if unreadable
- * @param dumpable             {@code prctl(PR_GET_DUMPABLE)}: 0 none, 1 yes, 2 root only
- * @param maxMapCount          {@code vm.max_map_count}, or -1 if unreadable
- * @param mappings             mappings this process has now
- * @param swapOn               whether any swap area is active ({@code /proc/swaps})
- * @param ptraceScope          {@code kernel.yama.ptrace_scope}, or -1 if Yama is absent
- * @param kernel               the kernel release ({@code /proc/sys/kernel/osrelease}), or {@code "unknown"}
+ * destroys one {@code memfd_secret} file); nothing it does outlives the call. {@code probe()} is the only way to get
+ * an instance: a report says what this machine gave, so no one else may make one up.
  */
-public record Capabilities(long pageSize, long memlockSoft, long memlockHard, boolean capIpcLock,
-                           String memfdSecret, boolean madvDontdump, boolean madvWipeonfork,
-                           long coreSoft, long coreHard, String corePattern, int dumpable,
-                           long maxMapCount, int mappings, boolean swapOn, int ptraceScope, String kernel) {
+public final class Capabilities {
+    private final long pageSize;
+    private final long memlockSoft;
+    private final long memlockHard;
+    private final boolean capIpcLock;
+    private final String memfdSecret;
+    private final boolean madvDontdump;
+    private final boolean madvWipeonfork;
+    private final long coreSoft;
+    private final long coreHard;
+    private final String corePattern;
+    private final int dumpable;
+    private final long maxMapCount;
+    private final int mappings;
+    private final boolean swapOn;
+    private final int ptraceScope;
+    private final String kernel;
 
-    /** Checks the components: only {@code corePattern} may be {@code null} (unreadable). */
-    public Capabilities {
-        Objects.requireNonNull(memfdSecret, "memfdSecret");
-        Objects.requireNonNull(kernel, "kernel");
+    private Capabilities(long pageSize, long memlockSoft, long memlockHard, boolean capIpcLock, String memfdSecret,
+                         boolean madvDontdump, boolean madvWipeonfork, long coreSoft, long coreHard,
+                         String corePattern, int dumpable, long maxMapCount, int mappings, boolean swapOn,
+                         int ptraceScope, String kernel) {
+        this.pageSize = pageSize;
+        this.memlockSoft = memlockSoft;
+        this.memlockHard = memlockHard;
+        this.capIpcLock = capIpcLock;
+        this.memfdSecret = memfdSecret;
+        this.madvDontdump = madvDontdump;
+        this.madvWipeonfork = madvWipeonfork;
+        this.coreSoft = coreSoft;
+        this.coreHard = coreHard;
+        this.corePattern = corePattern;
+        this.dumpable = dumpable;
+        this.maxMapCount = maxMapCount;
+        this.mappings = mappings;
+        this.swapOn = swapOn;
+        this.ptraceScope = ptraceScope;
+        this.kernel = kernel;
     }
 
     /**
@@ -69,6 +82,89 @@ public record Capabilities(long pageSize, long memlockSoft, long memlockHard, bo
                 Objects.requireNonNullElse(Proc.readLine("/proc/sys/kernel/osrelease"), "unknown"));
     }
 
+    /** {@return bytes per page ({@code sysconf(_SC_PAGESIZE)})} */
+    public long pageSize() {
+        return pageSize;
+    }
+
+    /** {@return the {@code RLIMIT_MEMLOCK} soft limit in bytes, -1 for unlimited} */
+    public long memlockSoft() {
+        return memlockSoft;
+    }
+
+    /** {@return the {@code RLIMIT_MEMLOCK} hard limit in bytes, -1 for unlimited} */
+    public long memlockHard() {
+        return memlockHard;
+    }
+
+    /** {@return whether the process holds {@code CAP_IPC_LOCK} (then the memlock limit does not apply)} */
+    public boolean capIpcLock() {
+        return capIpcLock;
+    }
+
+    /**
+     * {@return {@code "ok"} if {@code memfd_secret(2)} worked end to end, otherwise why not, in words, with the
+     * failed call's errno}
+     */
+    public String memfdSecret() {
+        return memfdSecret;
+    }
+
+    /** {@return whether {@code madvise(MADV_DONTDUMP)} was accepted} */
+    public boolean madvDontdump() {
+        return madvDontdump;
+    }
+
+    /** {@return whether {@code madvise(MADV_WIPEONFORK)} was accepted} */
+    public boolean madvWipeonfork() {
+        return madvWipeonfork;
+    }
+
+    /** {@return the {@code RLIMIT_CORE} soft limit in bytes, -1 for unlimited} */
+    public long coreSoft() {
+        return coreSoft;
+    }
+
+    /** {@return the {@code RLIMIT_CORE} hard limit in bytes, -1 for unlimited} */
+    public long coreHard() {
+        return coreHard;
+    }
+
+    /** {@return {@code /proc/sys/kernel/core_pattern}, or {@code null} if it is unreadable} */
+    public String corePattern() {
+        return corePattern;
+    }
+
+    /** {@return {@code prctl(PR_GET_DUMPABLE)}: 0 none, 1 yes, 2 root only} */
+    public int dumpable() {
+        return dumpable;
+    }
+
+    /** {@return {@code vm.max_map_count}, or -1 if it is unreadable} */
+    public long maxMapCount() {
+        return maxMapCount;
+    }
+
+    /** {@return the mappings this process had when probed} */
+    public int mappings() {
+        return mappings;
+    }
+
+    /** {@return whether any swap area is active ({@code /proc/swaps})} */
+    public boolean swapOn() {
+        return swapOn;
+    }
+
+    /** {@return {@code kernel.yama.ptrace_scope}, or -1 if Yama is absent} */
+    public int ptraceScope() {
+        return ptraceScope;
+    }
+
+    /** {@return the kernel release ({@code /proc/sys/kernel/osrelease}), or {@code "unknown"}} */
+    public String kernel() {
+        return kernel;
+    }
+
     /** {@return whether {@code memfd_secret(2)} worked end to end} */
     public boolean memfdSecretWorks() {
         return "ok".equals(memfdSecret);
@@ -89,7 +185,7 @@ public record Capabilities(long pageSize, long memlockSoft, long memlockHard, bo
         try {
             fd = Libc.memfdSecret(0);
         } catch (SystemCallException e) {
-            return e.getMessage();
+            return memfdSecretRefused(e);
         }
         try {
             long page = Memory.pageSize();
@@ -103,10 +199,25 @@ public record Capabilities(long pageSize, long memlockSoft, long memlockHard, bo
             }
             return "ok";
         } catch (SystemCallException e) {
-            return e.getMessage();
+            return memfdSecretRefused(e);
         } finally {
             Libc.close(fd);
         }
+    }
+
+    /** {@return why {@code memfd_secret} cannot be used, in words, with the call and errno that said so} */
+    private static String memfdSecretRefused(SystemCallException e) {
+        String why;
+        if (e.call().equals("memfd_secret") && e.errno() == Errno.ENOSYS) {
+            why = "the kernel lacks it (Linux 5.14+; before 6.5 it also needs secretmem.enable=1 at boot)";
+        } else if (e.call().equals("memfd_secret") && e.errno() == Errno.EPERM) {
+            why = "the kernel or a seccomp filter refuses it";
+        } else if (e.call().equals("mmap") && (e.errno() == Errno.EAGAIN || e.errno() == Errno.ENOMEM)) {
+            why = "its pages are always locked and RLIMIT_MEMLOCK leaves no room for one page";
+        } else {
+            why = "the kernel refused it";
+        }
+        return why + " (" + e.call() + ": " + Errno.symbol(e.errno()) + ")";
     }
 
     private static boolean tryAdvice(int advice) {

@@ -57,6 +57,12 @@ class CapabilitiesTest {
     }
 
     @Test
+    void onlyProbeMakesOne() {
+        assertEquals(0, Capabilities.class.getConstructors().length,
+                "a public constructor lets anyone make a report this machine never gave");
+    }
+
+    @Test
     void thisMachineAcceptsTheAdviceAndMemfdSecret() {
         Capabilities c = Capabilities.probe();
         assertTrue(c.madvDontdump());

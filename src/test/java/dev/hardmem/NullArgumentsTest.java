@@ -38,12 +38,8 @@ import static org.junit.jupiter.api.DynamicTest.dynamicTest;
  * without touching this test; the calls are made by {@link NullHostility}.
  */
 class NullArgumentsTest {
-    private static final String CAPABILITIES = "Capabilities#<init>(long,long,long,boolean,String,boolean,boolean,"
-            + "long,long,String,int,long,int,boolean,int,String)";
-
-    /** Parameters documented to take {@code null}, by {@code member[index]}, with the reason. */
-    private static final Map<String, String> ACCEPTS_NULL = Map.of(
-            CAPABILITIES + "[9]", "corePattern: documented as null when /proc/sys/kernel/core_pattern is unreadable");
+    /** Parameters documented to take {@code null}, by {@code member[index]}, with the reason. None, today. */
+    private static final Map<String, String> ACCEPTS_NULL = Map.of();
 
     /**
      * The fewest cases the walk must find, in all and in the packages where a class has several receiver kinds:

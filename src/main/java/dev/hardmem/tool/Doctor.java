@@ -1,8 +1,10 @@
 package dev.hardmem.tool;
 
 import dev.hardmem.Capabilities;
+import dev.hardmem.Hardening;
 import dev.hardmem.guarded.GuardedAllocator;
 import dev.hardmem.guarded.Stats;
+import dev.hardmem.internal.alloc.region.Layout;
 import dev.hardmem.internal.os.Platform;
 
 import java.io.PrintStream;
@@ -29,21 +31,13 @@ final class Doctor {
     private record Row(String key, String value, String meaning) {
     }
 
+    /** Runs the report on a supported platform and prints it; {@return the exit status: 0 or {@link Main#MISSING}} */
     static int run(boolean json, PrintStream out) {
-        String unsupported = Platform.unsupportedReason();
-        if (unsupported != null) {
-            if (json) {
-                Map<String, Object> doc = new LinkedHashMap<>();
-                doc.put("ok", false);
-                doc.put("missing", List.of(unsupported));
-                out.println(Json.write(doc));
-            } else {
-                out.println("hardmem doctor: " + unsupported);
-            }
-            return 1;
-        }
         Capabilities caps = Capabilities.probe();
+        String crashLog = Hardening.crashLog();
+        boolean crashLogPrivate = Hardening.crashLogIsPrivate();
         List<Row> rows = rows(caps);
+        rows.add(new Row("crash log", crashLog, crashLogMeaning(crashLog, crashLogPrivate)));
         List<Check> checks = SelfCheck.run();
         Stats stats = GuardedAllocator.shared().stats();
         rows.add(new Row("allocator", stats.liveSecrets() + " live, " + bytes(stats.bytesLocked()) + " locked, "
@@ -59,11 +53,26 @@ final class Doctor {
             }
         }
         if (json) {
-            out.println(Json.write(document(caps, rows, checks, missing, stats)));
+            Map<String, Object> doc = document(caps, rows, checks, missing, stats);
+            Map<String, Object> log = new LinkedHashMap<>();
+            log.put("file", crashLog);
+            log.put("private", crashLogPrivate);
+            doc.put("crashLog", log);
+            out.println(Json.write(doc));
         } else {
             printTable(out, rows, checks, missing);
         }
-        return missing.isEmpty() ? 0 : 1;
+        return missing.isEmpty() ? 0 : Main.MISSING;
+    }
+
+    private static String crashLogMeaning(String crashLog, boolean isPrivate) {
+        String what = "a JVM crash writes its register dump, which can hold secret bytes, ";
+        if (isPrivate) {
+            return what + "into a directory only this user can enter";
+        }
+        String where = crashLog.startsWith("/") ? "here, where other users can read it"
+                : "to " + crashLog + ", wherever this process's output is collected";
+        return what + where + "; start the JVM with -XX:ErrorFile=<private directory>/hs_err_pid%p.log";
     }
 
     private static List<Row> rows(Capabilities c) {
@@ -71,11 +80,14 @@ final class Doctor {
         rows.add(new Row("platform", Platform.current().name().toLowerCase(Locale.ROOT) + ", kernel " + c.kernel(),
                 "supported"));
         rows.add(new Row("page size", bytes(c.pageSize()), "guard pages and isolated secrets come in this unit"));
-        String memlock = limit(c.memlockSoft()) + " (hard " + limit(c.memlockHard()) + ")";
+        String memlock = limitText(c.memlockSoft()) + " (hard " + limitText(c.memlockHard()) + ")";
         String memlockMeaning;
         if (c.memlockUnlimited()) {
             memlockMeaning = c.capIpcLock() ? "CAP_IPC_LOCK held: the limit does not apply, any amount can be locked"
                     : "unlimited: any amount can be locked";
+        } else if (c.memlockSoft() < Layout.SLAB_TARGET_BYTES) {
+            memlockMeaning = "too small to lock one " + bytes(Layout.SLAB_TARGET_BYTES) + " slab: the default policy"
+                    + " cannot allocate a secret";
         } else {
             memlockMeaning = String.format(Locale.ROOT, "about %,d 32-byte secrets can be locked",
                     c.memlockSoft() / SLAB_BYTES_PER_32_BYTE_SECRET);
@@ -90,7 +102,7 @@ final class Doctor {
         rows.add(new Row("memfd_secret", c.memfdSecretWorks() ? "works" : "unavailable",
                 c.memfdSecretWorks() ? "secret pages can leave the kernel's direct map (opt-in backing)"
                         : c.memfdSecret()));
-        rows.add(new Row("core dumps", "RLIMIT_CORE " + limit(c.coreSoft()) + ", dumpable " + c.dumpable()
+        rows.add(new Row("core dumps", "RLIMIT_CORE " + limitText(c.coreSoft()) + ", dumpable " + c.dumpable()
                 + ", core_pattern " + (c.corePattern() == null ? "unreadable" : c.corePattern()),
                 c.coreDumpsPossible() ? "a crash can write a core; secret pages are excluded by MADV_DONTDUMP"
                         : "this process writes no core file"));
@@ -104,11 +116,11 @@ final class Doctor {
         rows.add(new Row("ptrace scope", c.ptraceScope() < 0 ? "no Yama" : String.valueOf(c.ptraceScope()),
                 ptraceMeaning(c)));
         boolean sameUserDebugger = c.dumpable() != 0 && c.ptraceScope() < 2;
-        rows.add(new Row("reachable by", (c.coreDumpsPossible() ? "core dumps" : "no core dumps") + ", "
-                + (sameUserDebugger ? "same-user debuggers" : "no same-user debugger"),
-                (c.coreDumpsPossible() ? "a core would hold the heap, not secret pages" : "a crash leaves no core")
-                        + "; " + (sameUserDebugger ? "call Hardening.apply() to refuse same-user ptrace/gcore"
-                        : "only CAP_SYS_PTRACE (root) can attach")));
+        rows.add(new Row("reachable by", sameUserDebugger ? "same-user debuggers, root" : "root (CAP_SYS_PTRACE) only",
+                sameUserDebugger ? "any process of this user can attach (ptrace, gcore, /proc/PID/mem) and read"
+                        + " secrets; Hardening.apply() (doctor --harden) refuses it"
+                        : "same-user debuggers are refused (" + (c.dumpable() == 0 ? "not dumpable" : "ptrace scope")
+                        + ")"));
         return rows;
     }
 
@@ -129,21 +141,21 @@ final class Doctor {
         caps.put("platform", Platform.current().name().toLowerCase(Locale.ROOT));
         caps.put("kernel", c.kernel());
         caps.put("pageSize", c.pageSize());
-        caps.put("memlockSoft", c.memlockSoft());
-        caps.put("memlockHard", c.memlockHard());
+        caps.put("memlockSoft", limit(c.memlockSoft()));
+        caps.put("memlockHard", limit(c.memlockHard()));
         caps.put("capIpcLock", c.capIpcLock());
         caps.put("madvDontdump", c.madvDontdump());
         caps.put("madvWipeonfork", c.madvWipeonfork());
         caps.put("memfdSecret", c.memfdSecretWorks());
         caps.put("memfdSecretDetail", c.memfdSecret());
-        caps.put("coreSoft", c.coreSoft());
-        caps.put("coreHard", c.coreHard());
+        caps.put("coreSoft", limit(c.coreSoft()));
+        caps.put("coreHard", limit(c.coreHard()));
         caps.put("corePattern", c.corePattern());
         caps.put("dumpable", c.dumpable());
-        caps.put("maxMapCount", c.maxMapCount());
+        caps.put("maxMapCount", c.maxMapCount() < 0 ? null : c.maxMapCount());
         caps.put("mappings", c.mappings());
         caps.put("swapOn", c.swapOn());
-        caps.put("ptraceScope", c.ptraceScope());
+        caps.put("ptraceScope", c.ptraceScope() < 0 ? null : c.ptraceScope());
         List<Object> meanings = new ArrayList<>();
         for (Row r : rows) {
             meanings.add(Map.of("key", r.key(), "value", r.value(), "meaning", r.meaning()));
@@ -219,8 +231,13 @@ final class Doctor {
         return b ? "accepted" : "refused";
     }
 
-    private static String limit(long bytes) {
+    private static String limitText(long bytes) {
         return bytes == Platform.RLIM_INFINITY ? "unlimited" : bytes(bytes);
+    }
+
+    /** {@return a resource limit for JSON: its bytes, or {@code "unlimited"}} */
+    private static Object limit(long bytes) {
+        return bytes == Platform.RLIM_INFINITY ? "unlimited" : bytes;
     }
 
     static String bytes(long n) {

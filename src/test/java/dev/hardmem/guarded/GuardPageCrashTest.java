@@ -1,5 +1,6 @@
 package dev.hardmem.guarded;
 
+import dev.hardmem.Hardening;
 import dev.hardmem.internal.alloc.region.Layout;
 import dev.hardmem.internal.alloc.slab.SlabProbe;
 import dev.hardmem.internal.os.Libc;
@@ -7,7 +8,14 @@ import dev.hardmem.internal.os.Memory;
 import dev.hardmem.testing.ChildJvm;
 import org.junit.jupiter.api.Test;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -47,6 +55,74 @@ class GuardPageCrashTest {
             x.segment().fill((byte) 0);
             x.close();
             System.out.println("freed");
+        }
+    }
+
+    /**
+     * Child: fills a 32-byte isolated secret with the pattern given in hex, optionally applies {@link Hardening},
+     * then copies the secret and the page after it (the guard) with {@link MemorySegment#copy}: the copy faults
+     * with the secret's bytes in the registers it copies through.
+     */
+    public static final class Copier {
+        public static void main(String[] args) {
+            byte[] pattern = HexFormat.of().parseHex(args[0]);
+            GuardedAllocator a = GuardedAllocator.create(GuardPolicy.defaults());
+            Allocation x = a.allocate(pattern.length, 1, Tier.ISOLATED);
+            MemorySegment.copy(pattern, 0, x.segment(), ValueLayout.JAVA_BYTE, 0, pattern.length);
+            Arrays.fill(pattern, (byte) 0);
+            if (args[1].equals("harden")) {
+                Hardening.apply();
+            }
+            long length = x.segment().byteSize() + Memory.pageSize();
+            MemorySegment target = Arena.global().allocate(length);
+            System.out.println("writing");
+            System.out.flush();
+            MemorySegment.copy(Memory.at(x.segment().address(), length), 0, target, 0, length);
+            System.out.println("survived");
+        }
+    }
+
+    /** {@return how many of the 8-byte words of {@code secret} appear in {@code log}, in any way hs_err prints one} */
+    private static int wordsFound(byte[] secret, String log) {
+        String text = log.toLowerCase(Locale.ROOT);
+        HexFormat spaced = HexFormat.ofDelimiter(" ");
+        int found = 0;
+        for (int i = 0; i + 8 <= secret.length; i += 8) {
+            byte[] word = Arrays.copyOfRange(secret, i, i + 8);
+            byte[] reversed = new byte[8];
+            for (int j = 0; j < 8; j++) {
+                reversed[j] = word[7 - j];
+            }
+            // registers and stack words print as little-endian 64-bit numbers; memory dumps as bytes in order
+            if (text.contains(HexFormat.of().formatHex(reversed)) || text.contains(spaced.formatHex(word))) {
+                found++;
+            }
+        }
+        return found;
+    }
+
+    /**
+     * The JVM's crash log is written outside hardmem's protections: a fault while secret bytes pass through the
+     * registers puts them in its register dump ("Registers", the XMM registers, "Register to memory mapping").
+     * {@link Hardening#apply()} does not stop it (it governs core files, not the hs_err file). This test records
+     * that, and fails if a JVM ever stops doing it, so that the threat model is updated.
+     */
+    @Test
+    void theCrashLogOfAFaultingCopyHoldsSecretBytesEvenAfterHardening() throws Exception {
+        for (String mode : List.of("plain", "harden")) {
+            byte[] secret = new byte[32];
+            new SecureRandom().nextBytes(secret);
+            ChildJvm.Result r = ChildJvm.run(List.of(), List.of("-XX:ErrorFile=hs_err.log", "-Xmx256m"),
+                    Copier.class, HexFormat.of().formatHex(secret), mode);
+            assertDiedOnTheGuard(r);
+            int words = wordsFound(secret, r.hsErr());
+            assertTrue(words > 0, mode + ": no word of the secret in the crash log; if the JVM no longer dumps"
+                    + " them, update docs/threat-model.md");
+            System.out.println(mode + ": " + words + " of " + secret.length / 8 + " 8-byte words of the secret are"
+                    + " in the crash log");
+            byte[] other = new byte[32];
+            new SecureRandom().nextBytes(other);
+            assertEquals(0, wordsFound(other, r.hsErr()), "control: bytes the child never had are not found");
         }
     }
 

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -76,5 +77,8 @@ class MemlockLimitTest {
         long unlocked = Long.parseLong(out.substring(out.indexOf("unlocked ") + 9).strip());
         assertTrue(unlocked > 0, out);
         assertTrue(r.stderr().contains("could not be locked"), "a warning is logged: " + r.output());
+        assertTrue(r.stderr().contains("ulimit -l"), "the warning says how to raise the limit: " + r.output());
+        assertFalse(r.stderr().contains("use GuardPolicy.Lock.BEST_EFFORT"),
+                "no advice to choose the policy already chosen: " + r.output());
     }
 }

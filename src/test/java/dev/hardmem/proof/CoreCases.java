@@ -58,9 +58,6 @@ import static dev.hardmem.proof.Census.throwing;
  * records), and the bad values of the JDK types the whole API takes: segments, buffers, arrays, streams, callbacks.
  */
 final class CoreCases implements Census.Table {
-    private static final String CAPABILITIES = "Capabilities#<init>(long,long,long,boolean,String,boolean,boolean,"
-            + "long,long,String,int,long,int,boolean,int,String)";
-
     private final OtherThread other;
     private final Expect hugeCapacity;
 
@@ -242,9 +239,6 @@ final class CoreCases implements Census.Table {
     @Override
     public List<Rule> rules() {
         return List.of(
-                rule(CAPABILITIES, "[9]", "null", accepted("documented: corePattern is null when core_pattern is"
-                        + " unreadable")),
-
                 rule("Secret#size()", "receiver", "closed", accepted("no @throws: a closed secret keeps its size")),
                 rule("Secret#kind()", "receiver", "closed", accepted("no @throws: a closed secret keeps its kind")),
                 rule("Secret#isDestroyed()", "receiver", "closed", accepted("documented: answers true")),

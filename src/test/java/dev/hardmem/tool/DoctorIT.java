@@ -4,6 +4,9 @@ import dev.hardmem.testing.ChildJvm;
 import dev.hardmem.testing.MiniJson;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -12,13 +15,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Runs {@code doctor} from the built jar, exactly as the README tells a user to. */
 class DoctorIT {
     private static ChildJvm.Result jar(List<String> wrapper, String... args) throws Exception {
+        return jar(wrapper, List.of(), args);
+    }
+
+    private static ChildJvm.Result jar(List<String> wrapper, List<String> jvmOptions, String... args)
+            throws Exception {
         String jar = System.getProperty("hardmem.jar");
         List<String> cmd = new ArrayList<>(wrapper);
         cmd.add(ChildJvm.javaBinary());
+        cmd.addAll(jvmOptions);
         cmd.add("-jar");
         cmd.add(jar);
         cmd.addAll(List.of(args));
@@ -85,15 +95,122 @@ class DoctorIT {
     @Test
     void afterHardeningNeitherCoreDumpsNorSameUserDebuggersReachTheProcess() throws Exception {
         ChildJvm.Result plain = jar(List.of(), "doctor");
-        assertTrue(plain.stdout().contains("same-user debuggers"), plain.output());
+        assertTrue(row(plain, "reachable by").contains("same-user debuggers, root"), plain.output());
         ChildJvm.Result r = jar(List.of(), "doctor", "--harden");
         assertEquals(0, r.exitCode(), r.output());
         assertTrue(r.stdout().contains("dumpable 0"), r.output());
-        assertTrue(r.stdout().contains("no core dumps, no same-user debugger"), r.output());
+        assertTrue(row(r, "reachable by").contains("root (CAP_SYS_PTRACE) only"), r.output());
+        assertTrue(row(r, "reachable by").contains("same-user debuggers are refused"), r.output());
         ChildJvm.Result j = jar(List.of(), "doctor", "--json", "--harden");
         Map<?, ?> caps = (Map<?, ?>) ((Map<?, ?>) MiniJson.parse(j.stdout())).get("capabilities");
         assertEquals(0L, caps.get("dumpable"));
         assertEquals(0L, caps.get("coreSoft"));
+    }
+
+    /** {@return the line of the table whose key is {@code key}} */
+    private static String row(ChildJvm.Result r, String key) {
+        return r.stdout().lines().filter(l -> l.startsWith("  " + key + "  ")).findFirst()
+                .orElseThrow(() -> new AssertionError("no row '" + key + "'\n" + r.output()));
+    }
+
+    @Test
+    void withNoMemlockAllowedTheTableSaysSoInWordsNotNumbersOrSystemCalls() throws Exception {
+        ChildJvm.Result r = jar(ChildJvm.withoutIpcLock(0), "doctor");
+        assertEquals(1, r.exitCode(), r.output());
+        String memlock = row(r, "memlock limit");
+        assertFalse(memlock.contains("about 0"), memlock);
+        assertTrue(memlock.contains("too small to lock one 64 KiB slab"), memlock);
+        String memfd = row(r, "memfd_secret");
+        assertFalse(memfd.contains("mmap("), "no raw system call in the table: " + memfd);
+        assertTrue(memfd.contains("RLIMIT_MEMLOCK"), memfd);
+        assertTrue(row(jar(ChildJvm.withoutIpcLock(4096), "doctor"), "memlock limit")
+                .contains("too small to lock one 64 KiB slab"));
+    }
+
+    @Test
+    void jsonSaysUnlimitedAndUnknownInWordsNotMinusOne() throws Exception {
+        // Raising a hard limit needs CAP_SYS_RESOURCE, which a container may lack; the core limit is unlimited
+        // by default and goes through the same code as the memlock limit.
+        ChildJvm.Result r = jar(List.of("prlimit", "--core=unlimited:unlimited", "--"), "doctor", "--json");
+        assertEquals(0, r.exitCode(), r.output());
+        Map<?, ?> caps = (Map<?, ?>) ((Map<?, ?>) MiniJson.parse(r.stdout())).get("capabilities");
+        assertEquals("unlimited", caps.get("coreSoft"), r.stdout());
+        assertEquals("unlimited", caps.get("coreHard"), r.stdout());
+        for (Map.Entry<?, ?> e : caps.entrySet()) {
+            assertFalse(Long.valueOf(-1).equals(e.getValue()), e.getKey() + " is -1: " + r.stdout());
+        }
+    }
+
+    @Test
+    void theCrashLogIsReportedWithWhereItGoesAndWhetherOthersCanReadIt() throws Exception {
+        ChildJvm.Result plain = jar(List.of(), "doctor");
+        String crashLog = row(plain, "crash log");
+        // ChildJvm runs the jar in a fresh private temporary directory: the default hs_err file goes there.
+        assertTrue(crashLog.contains("/hs_err_pid"), crashLog);
+        Path shared = Files.createTempDirectory("hardmem-crash");
+        try {
+            Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxr-xr-x"));
+            String pattern = shared.resolve("hs_err_pid%p.log").toString();
+            ChildJvm.Result open = jar(List.of(), List.of("-XX:ErrorFile=" + pattern), "doctor");
+            assertEquals(0, open.exitCode(), open.output());
+            String line = row(open, "crash log");
+            assertTrue(line.contains(shared + "/hs_err_pid"), line);
+            assertTrue(line.contains("other users can read it"), line);
+            assertTrue(line.contains("-XX:ErrorFile=<private directory>/hs_err_pid%p.log"), line);
+            Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwx------"));
+            ChildJvm.Result closed = jar(List.of(), List.of("-XX:ErrorFile=" + pattern), "doctor",
+                    "--json");
+            Map<?, ?> log = (Map<?, ?>) ((Map<?, ?>) MiniJson.parse(closed.stdout())).get("crashLog");
+            assertTrue(((String) log.get("file")).startsWith(shared + "/hs_err_pid"), closed.stdout());
+            assertEquals(Boolean.TRUE, log.get("private"), closed.stdout());
+        } finally {
+            Files.delete(shared);
+        }
+    }
+
+    @Test
+    void helpPrintsUsageOnStdoutAndExitsZero() throws Exception {
+        for (List<String> args : List.of(List.of("doctor", "--help"), List.of("doctor", "-h"), List.of("--help"),
+                List.of("-h"))) {
+            ChildJvm.Result r = jar(List.of(), args.toArray(String[]::new));
+            assertEquals(0, r.exitCode(), args + "\n" + r.output());
+            assertTrue(r.stdout().startsWith("usage: hardmem doctor"), args + "\n" + r.output());
+            assertTrue(r.stdout().contains("--harden") && r.stdout().contains("--help"), r.output());
+            assertEquals("", r.stderr(), r.output());
+        }
+    }
+
+    @Test
+    void onAJavaOlderThan22ItSaysWhatItNeedsAndExitsThree() throws Exception {
+        OldJava old = OldJava.find();
+        assumeTrue(old != null, "no Java older than 22 installed here");
+        for (String[] args : new String[][] {{"doctor"}, {"doctor", "--json"}}) {
+            List<String> cmd = new ArrayList<>(List.of(old.binary(), "-jar", System.getProperty("hardmem.jar")));
+            cmd.addAll(List.of(args));
+            ChildJvm.Result r = ChildJvm.exec(cmd);
+            assertEquals(Main.CANNOT_RUN_HERE, r.exitCode(), r.output());
+            assertTrue(r.stderr().contains("hardmem needs Java 22 or newer; this is Java " + old.version()),
+                    r.output());
+            assertTrue(r.stderr().contains(old.home()), "names the Java it found: " + r.output());
+            assertFalse(r.output().contains("UnsupportedClassVersionError"), r.output());
+            assertFalse(r.output().contains("LinkageError"), r.output());
+            assertEquals("", r.stdout(), "nothing on stdout, so --json output is never half a document");
+        }
+    }
+
+    @Test
+    void withNativeAccessDeniedItNamesTheFlagAndExitsThree() throws Exception {
+        String jar = System.getProperty("hardmem.jar");
+        ChildJvm.Result module = ChildJvm.exec(List.of(ChildJvm.javaBinary(), "--illegal-native-access=deny",
+                "--module-path", jar, "--module", "dev.hardmem", "doctor"));
+        assertEquals(Main.CANNOT_RUN_HERE, module.exitCode(), module.output());
+        assertTrue(module.stderr().contains("--enable-native-access=dev.hardmem"), module.output());
+        assertFalse(module.output().contains("ExceptionInInitializerError"), module.output());
+        ChildJvm.Result classPath = ChildJvm.exec(List.of(ChildJvm.javaBinary(), "--illegal-native-access=deny",
+                "-cp", jar, "dev.hardmem.tool.Main", "doctor", "--json"));
+        assertEquals(Main.CANNOT_RUN_HERE, classPath.exitCode(), classPath.output());
+        assertTrue(classPath.stderr().contains("--enable-native-access=ALL-UNNAMED"), classPath.output());
+        assertEquals("", classPath.stdout(), classPath.output());
     }
 
     @Test

@@ -44,6 +44,7 @@ public final class Libc {
 
     static {
         Platform.current(); // fails first, naming what is missing, on a platform hardmem does not support
+        NativeAccess.require(); // then, before the first downcall handle, where native access is denied
     }
 
     private static final MethodHandle MMAP =

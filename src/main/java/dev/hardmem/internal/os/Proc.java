@@ -48,6 +48,19 @@ public final class Proc {
         }
     }
 
+    /** {@return the effective user id of this process ({@code Uid:} in {@code /proc/self/status}), or -1} */
+    public static long effectiveUid() {
+        String status = read("/proc/self/status");
+        if (status != null) {
+            for (String line : status.split("\n")) {
+                if (line.startsWith("Uid:")) {
+                    return Long.parseLong(line.substring(4).trim().split("\\s+")[1]);
+                }
+            }
+        }
+        return -1;
+    }
+
     /** {@return whether this process holds {@code CAP_IPC_LOCK} in its effective set} */
     public static boolean holdsCapIpcLock() {
         String status = read("/proc/self/status");

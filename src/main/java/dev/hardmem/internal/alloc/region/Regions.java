@@ -199,7 +199,7 @@ public final class Regions {
             if (policy.lock() == GuardPolicy.Lock.REQUIRE) {
                 throw new MemoryBudgetException("cannot lock " + bytes + " bytes of secret memory: " + e.getMessage()
                         + "; RLIMIT_MEMLOCK is " + limitText() + " and hardmem has " + (Budgets.locked() - bytes)
-                        + " bytes locked. " + HOW_TO_RAISE);
+                        + " bytes locked. " + HOW_TO_GO_ON);
             }
             releaseLock(true, bytes);
             countUnlocked(bytes);
@@ -209,7 +209,10 @@ public final class Regions {
 
     private static final String HOW_TO_RAISE = "Raise the limit with `ulimit -l <KiB>` in the shell that starts"
             + " the JVM, `prlimit --memlock=<bytes> --pid <pid>`, LimitMEMLOCK= in a systemd unit, or memlock in"
-            + " /etc/security/limits.conf; or use GuardPolicy.Lock.BEST_EFFORT to go on unlocked.";
+            + " /etc/security/limits.conf";
+    /** Why a REQUIRE allocation failed, and the ways on; BEST_EFFORT is not offered to whoever already chose it. */
+    private static final String HOW_TO_GO_ON = HOW_TO_RAISE + "; or use GuardPolicy.Lock.BEST_EFFORT to go on"
+            + " unlocked.";
 
     private static String limitText() {
         return Budgets.MEMLOCK_LIMIT == Platform.RLIM_INFINITY ? "unlimited" : Budgets.MEMLOCK_LIMIT + " bytes";
@@ -236,7 +239,8 @@ public final class Regions {
             boolean ram = limit == Budgets.RAM.bytes();
             throw new MemoryBudgetException("cannot lock " + bytes + " more bytes of secret memory: "
                     + (ram ? "this process may use " + Budgets.RAM.describe() : "RLIMIT_MEMLOCK is " + limitText())
-                    + " and hardmem has " + Budgets.locked() + " bytes locked" + (ram ? "" : ". " + HOW_TO_RAISE));
+                    + " and hardmem has " + Budgets.locked() + " bytes locked"
+                    + (ram ? "" : ". " + (policy.lock() == GuardPolicy.Lock.REQUIRE ? HOW_TO_GO_ON : HOW_TO_RAISE + ".")));
         }
         countUnlocked(bytes);
         return false;
@@ -248,7 +252,7 @@ public final class Regions {
             warnedUnlocked = true;
             System.getLogger("dev.hardmem").log(System.Logger.Level.WARNING, "secret memory could not be locked"
                     + " (RLIMIT_MEMLOCK is " + limitText() + "); going on unlocked because the policy is"
-                    + " BEST_EFFORT: these pages could be swapped to disk. " + HOW_TO_RAISE);
+                    + " BEST_EFFORT: these pages could be swapped to disk. " + HOW_TO_RAISE + ".");
         }
     }
 
