@@ -466,7 +466,7 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
      * sizes (which are not secret), never on where the bytes differ.
      *
      * @param other the secret to compare with, of the same kind
-     * @throws IllegalStateException if either secret is closed
+     * @throws IllegalStateException if either secret is closed, or this thread has either open for writing
      */
     public boolean contentEquals(Secret<K> other) {
         Objects.requireNonNull(other, "other");
@@ -492,7 +492,7 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
      * copy the array, and no one can wipe those copies. Use it only where an API demands a {@code byte[]}, and
      * {@link Wipe#bytes wipe} the array as soon as possible.
      *
-     * @throws IllegalStateException if the secret is closed
+     * @throws IllegalStateException if the secret is closed, or this thread has it open for writing
      */
     public byte[] insecureCopyToHeap() {
         return read(s -> s.toArray(ValueLayout.JAVA_BYTE));
