@@ -78,6 +78,7 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
     private final long size;
     private final State state;
     private final Leaks.Registration cleanable;
+    /** Many readers or one writer: {@code read} holds it shared, {@code write} and {@code close} exclusive. */
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
 
     private Secret(Class<K> kind, long size, long capacity, SecretAllocator allocator) {

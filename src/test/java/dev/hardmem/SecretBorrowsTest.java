@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -15,6 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -166,7 +168,7 @@ class SecretBorrowsTest {
 
     private static void assertJoins(Thread t) {
         try {
-            assertTrue(t.join(java.time.Duration.ofSeconds(10)), t + " did not finish");
+            assertTrue(t.join(Duration.ofSeconds(10)), t + " did not finish");
         } catch (InterruptedException e) {
             throw new AssertionError(e);
         }
@@ -188,7 +190,7 @@ class SecretBorrowsTest {
                     }
                 });
                 try {
-                    second.join(java.time.Duration.ofMillis(WAITS_MILLIS));
+                    second.join(Duration.ofMillis(WAITS_MILLIS));
                 } catch (InterruptedException e) {
                     throw new AssertionError(e);
                 }
@@ -231,7 +233,7 @@ class SecretBorrowsTest {
             AtomicBoolean wrote = new AtomicBoolean();
             Thread writer = Thread.ofPlatform().start(() -> s.write(m -> wrote.set(true)));
             try {
-                writer.join(java.time.Duration.ofMillis(WAITS_MILLIS));
+                writer.join(Duration.ofMillis(WAITS_MILLIS));
             } catch (InterruptedException e) {
                 throw new AssertionError(e);
             }
@@ -242,6 +244,24 @@ class SecretBorrowsTest {
             }
             assertJoins(writer);
             assertTrue(wrote.get());
+        }
+    }
+
+    @Test
+    void aNestedReadGetsInWhileAnotherThreadWaitsToWrite() {
+        // The writer waits for the outer read; were the inner read to queue behind the writer, neither would move.
+        try (Secret<Key> s = counting(8)) {
+            Thread writer = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> s.read(outer -> {
+                Thread w = Thread.ofPlatform().start(() -> s.write(m -> m.set(BYTE, 0, (byte) 9)));
+                while (w.getState() != Thread.State.WAITING && w.isAlive()) {
+                    Thread.onSpinWait();
+                }
+                assertEquals(Thread.State.WAITING, w.getState(), "the writer waits for the read");
+                assertEquals(1, (int) s.read(inner -> inner.get(BYTE, 0)), "the writer has not got in");
+                return w;
+            }));
+            assertJoins(writer);
+            assertEquals(9, (int) s.read(m -> m.get(BYTE, 0)));
         }
     }
 
