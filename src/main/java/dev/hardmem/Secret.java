@@ -18,8 +18,6 @@ import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.SelectableChannel;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.function.Consumer;
-import java.util.function.Function;
 import javax.security.auth.Destroyable;
 
 /**
@@ -41,11 +39,21 @@ import javax.security.auth.Destroyable;
  * <h2>Access is scoped</h2>
  * {@link #read} hands the function a read-only segment, {@link #write} a writable one; both segments have a
  * lifetime of their own that ends when the function returns, so a reference that escapes throws
- * {@link IllegalStateException} on use (and {@link WrongThreadException} from another thread). Reads and writes
- * may nest and may run on several threads at once; {@link #close()} waits for those in progress, and throws
- * {@link IllegalStateException} if called from inside one. A {@code write} is not exclusive (unlike a mutable
- * borrow in Rust's {@code secrets} crate): another thread may read while it writes, so coordinate writers
- * yourself.
+ * {@link IllegalStateException} on use (and {@link WrongThreadException} from another thread). The function may
+ * throw a checked exception, or any {@link Throwable} ({@link SecretFunction}, {@link SecretConsumer}): it
+ * propagates unchanged, so a downcall inside ({@code MethodHandle.invokeExact}) needs no {@code try}.
+ *
+ * <h2>Many readers or one writer</h2>
+ * A secret is borrowed as a Rust {@code RefCell} is (and a secret of Rust's {@code secrets} crate): at any moment it
+ * is open for reading by any number of {@code read}s, nested or on any threads, or open for writing by one
+ * {@code write}. On the thread that has it open, a {@code write} inside a {@code read} or a {@code write} of the
+ * same secret, or a {@code read} inside a {@code write}, throws {@link IllegalStateException} at once (waiting
+ * would wait for itself), naming the access that is open, and so does {@link #close()}; the open access carries
+ * on. Another thread waits instead: a {@code read} for the {@code write} in progress, a {@code write} for every
+ * access in progress, {@link #close()} for all of them. An access belongs to the thread that began it (a virtual
+ * thread's to that virtual thread, whatever carrier runs it), and no two {@code Secret} objects share memory, so
+ * there is no other way in. Accesses to different secrets are independent: threads that open several in different
+ * orders can deadlock, as with any locks.
  *
  * <h2>It does not leak by accident</h2>
  * {@link #toString()} is redacted, {@link #equals} is identity ({@link #contentEquals} compares contents in
@@ -70,6 +78,7 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
     private final long size;
     private final State state;
     private final Leaks.Registration cleanable;
+    /** Many readers or one writer: {@code read} holds it shared, {@code write} and {@code close} exclusive. */
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
 
     private Secret(Class<K> kind, long size, long capacity, SecretAllocator allocator) {
@@ -102,20 +111,29 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
             boolean leaked = !closed;
             closed = true;
             try {
-                // Wiped here through the secret's own write access, and again by the allocator's free: whichever of
-                // the two fails (an mprotect the kernel refuses), the other has wiped the bytes.
-                block.enter(true);
-                try {
-                    block.wipe();
-                } finally {
-                    block.exit(true);
-                }
+                wipeAndFree(allocator, block);
             } finally {
-                allocator.free(block);
                 if (leaked) {
                     Leaks.report("Secret", site);
                 }
             }
+        }
+    }
+
+    /**
+     * Wipes {@code block} through a secret's own write access, then frees it, which wipes again: whichever of the
+     * two fails (an {@code mprotect} the kernel refuses), the other has wiped the bytes.
+     */
+    private static void wipeAndFree(SecretAllocator allocator, Block block) {
+        try {
+            block.enter(true);
+            try {
+                block.wipe();
+            } finally {
+                block.exit(true);
+            }
+        } finally {
+            allocator.free(block);
         }
     }
 
@@ -139,18 +157,23 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
     /**
      * {@return a new secret of {@code size} bytes, filled by {@code writer}} The writer gets a writable segment of
      * exactly {@code size} zeroed bytes that dies when it returns; use it to derive a key straight into hardmem
-     * memory. If the writer throws, the secret is wiped and freed and the exception propagates.
+     * memory. If the writer throws anything (an unchecked exception, an error, its checked {@code X}, or a
+     * checked exception thrown sneakily), the secret is wiped and freed before the exception propagates,
+     * unchanged.
      *
      * @param <K>    the kind, as a type
      * @param kind   the kind of secret
      * @param size   the number of bytes, at least 1
      * @param writer fills the segment
+     * @param <X>    what {@code writer} may throw beyond unchecked exceptions
      * @throws IllegalArgumentException if {@code size} is below 1 or above 64 TiB
      * @throws dev.hardmem.guarded.MemoryBudgetException if the memory cannot be locked (default policy
      *                                  {@code REQUIRE}; see {@code GuardedAllocator})
+     * @throws X                        if {@code writer} throws it
      */
-    public static <K extends SecretKind> Secret<K> withContents(Class<K> kind, long size,
-                                                               Consumer<? super MemorySegment> writer) {
+    public static <K extends SecretKind, X extends Throwable> Secret<K> withContents(Class<K> kind, long size,
+                                                                                   SecretConsumer<X> writer)
+            throws X {
         Objects.requireNonNull(writer, "writer");
         Secret<K> s = new Secret<>(kind, size, size, GuardedAccess.defaultHeap());
         s.fillOrDestroy(writer);
@@ -182,20 +205,25 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
     }
 
     /**
-     * {@return a new secret filled by {@code writer}, as {@link #withContents(Class, long, Consumer)}, in memory
-     * from {@code allocator}}
+     * {@return a new secret filled by {@code writer}, as {@link #withContents(Class, long, SecretConsumer)}, in
+     * memory from {@code allocator}}
      *
      * @param <K>       the kind, as a type
      * @param kind      the kind of secret
      * @param size      the number of bytes, at least 1
      * @param allocator where the memory comes from
      * @param writer    fills the segment
+     * @param <X>       what {@code writer} may throw beyond unchecked exceptions
      * @throws IllegalArgumentException if {@code size} is below 1 or above 64 TiB
+     * @throws IllegalStateException    if {@code allocator} is closed
      * @throws dev.hardmem.guarded.MemoryBudgetException if the memory cannot be locked (default policy
      *                                  {@code REQUIRE}; see {@code GuardedAllocator})
+     * @throws X                        if {@code writer} throws it; the secret is wiped and freed first
      */
-    public static <K extends SecretKind> Secret<K> withContents(Class<K> kind, long size, GuardedAllocator allocator,
-                                                               Consumer<? super MemorySegment> writer) {
+    public static <K extends SecretKind, X extends Throwable> Secret<K> withContents(Class<K> kind, long size,
+                                                                                   GuardedAllocator allocator,
+                                                                                   SecretConsumer<X> writer)
+            throws X {
         Objects.requireNonNull(allocator, "allocator");
         Objects.requireNonNull(writer, "writer");
         Secret<K> s = new Secret<>(kind, size, size, GuardedAccess.heapOf(allocator));
@@ -249,15 +277,24 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
      * time with {@link InputStream#read()}, so hardmem makes no heap buffer of the secret (the stream itself may
      * have one).
      *
+     * <p>A {@link SecretKind.Password} ends at its line: if the last byte read is {@code '\n'} (LF), it is dropped,
+     * and then if the byte before it is {@code '\r'} (CR), that is dropped too. Only that one line ending goes:
+     * {@code "pw\n\n"} keeps {@code "pw\n"}, a lone {@code '\r'} at the end is kept, and so is every other
+     * byte, spaces included. The dropped bytes are wiped where they were read, in the secret's own memory, which
+     * keeps the capacity; {@link #size()} counts what is left. Every other kind keeps every byte.
+     *
      * @param <K>      the kind, as a type
      * @param kind     the kind of secret
      * @param in       the stream; it is not closed
      * @param capacity the most bytes the secret may hold, at least 1
-     * @throws IllegalArgumentException if the stream holds more than {@code capacity} bytes, or none; nothing read
-     *                                  is kept
+     * @throws IllegalArgumentException if {@code capacity} is below 1 or above 64 TiB, or the stream holds more
+     *                                  than {@code capacity} bytes, or none (a password: nothing but its line
+     *                                  ending); nothing read is kept
      * @throws IOException              if the stream fails; nothing read is kept
+     * @throws dev.hardmem.guarded.MemoryBudgetException if the memory cannot be locked (default policy
+     *                                  {@code REQUIRE}; see {@code GuardedAllocator})
      */
-    public static <K extends SecretKind> Secret<K> readFrom(Class<K> kind, InputStream in, int capacity)
+    public static <K extends SecretKind> Secret<K> readFrom(Class<K> kind, InputStream in, long capacity)
             throws IOException {
         Objects.requireNonNull(in, "in");
         return readInto(kind, capacity, segment -> Sources.readStream(in, segment));
@@ -265,58 +302,68 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
 
     /**
      * {@return a new secret holding everything {@code channel} gives until its end} At most {@code capacity} bytes
-     * are read, straight into the secret's memory through direct buffer views: no heap copy.
+     * are read, straight into the secret's memory through direct buffer views: no heap copy. A password loses one
+     * trailing line ending, as {@link #readFrom(Class, InputStream, long)} says.
+     *
+     * <p>The channel must be in blocking mode, where every read gives at least one byte or the end. A channel that
+     * gives 0 bytes (a non-blocking one with nothing ready) is refused at that read: hardmem does not spin on it.
      *
      * @param <K>      the kind, as a type
      * @param kind     the kind of secret
      * @param channel  the channel, in blocking mode; it is not closed
      * @param capacity the most bytes the secret may hold, at least 1
-     * @throws IllegalArgumentException if the channel holds more than {@code capacity} bytes, or none, or is a
-     *                                  non-blocking {@link SelectableChannel}; nothing read is kept
+     * @throws IllegalArgumentException if {@code capacity} is below 1 or above 64 TiB, or the channel holds more
+     *                                  than {@code capacity} bytes, or none (a password: nothing but its line
+     *                                  ending), or is a non-blocking {@link SelectableChannel}, or a read gives 0
+     *                                  bytes; nothing read is kept
      * @throws IOException              if the channel fails; nothing read is kept
+     * @throws dev.hardmem.guarded.MemoryBudgetException if the memory cannot be locked (default policy
+     *                                  {@code REQUIRE}; see {@code GuardedAllocator})
      */
     public static <K extends SecretKind> Secret<K> readFrom(Class<K> kind, ReadableByteChannel channel,
-                                                            int capacity) throws IOException {
+                                                            long capacity) throws IOException {
         Objects.requireNonNull(channel, "channel");
         if (channel instanceof SelectableChannel sc && !sc.isBlocking()) {
-            throw new IllegalArgumentException("the channel is non-blocking: it may return 0 bytes forever;"
-                    + " read it into a secret in blocking mode");
+            throw Sources.nonBlocking();
         }
         return readInto(kind, capacity, segment -> Sources.readChannel(channel, segment));
     }
 
-    private interface Reader {
-        long read(MemorySegment segment) throws IOException;
-    }
-
-    private static <K extends SecretKind> Secret<K> readInto(Class<K> kind, int capacity, Reader reader)
+    private static <K extends SecretKind> Secret<K> readInto(Class<K> kind, long capacity,
+                                                             SecretFunction<Long, IOException> source)
             throws IOException {
         Objects.requireNonNull(kind, "kind");
         if (capacity <= 0) {
             throw new IllegalArgumentException("capacity must be at least 1, was " + capacity);
         }
+        SecretAllocator.checkSizeAndAlignment(capacity, 1);
         SecretAllocator allocator = GuardedAccess.defaultHeap();
         Block block = allocator.allocateForSecret(capacity, 1);
-        long n;
         boolean kept = false;
-        block.enter(true);
-        try (Arena scope = Arena.ofConfined()) {
-            n = reader.read(block.view(scope));
+        try {
+            long n;
+            block.enter(true);
+            try (Arena scope = Arena.ofConfined()) {
+                MemorySegment segment = block.view(scope);
+                n = source.apply(segment);
+                if (kind == SecretKind.Password.class) {
+                    n = Sources.withoutLineEnding(segment, n);
+                }
+            } finally {
+                block.exit(true);
+            }
             if (n == 0) {
                 throw new IllegalArgumentException("the source was empty: a secret must hold at least 1 byte");
             }
+            Secret<K> secret = new Secret<>(kind, n, block, allocator);
             kept = true;
+            return secret;
         } finally {
-            // Whatever went wrong (over capacity, an IOException, an Error), nothing read is kept.
+            // Whatever went wrong (over capacity, an IOException, anything thrown sneakily), nothing read is kept.
             if (!kept) {
-                block.wipe();
-            }
-            block.exit(true);
-            if (!kept) {
-                allocator.free(block);
+                wipeAndFree(allocator, block);
             }
         }
-        return new Secret<>(kind, n, block, allocator);
     }
 
     private Secret(Class<K> kind, long size, Block block, SecretAllocator allocator) {
@@ -326,12 +373,18 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
         this.cleanable = Leaks.register(this, state);
     }
 
-    private void fillOrDestroy(Consumer<? super MemorySegment> writer) {
+    private <X extends Throwable> void fillOrDestroy(SecretConsumer<X> writer) throws X {
         try {
             write(writer);
-        } catch (RuntimeException | Error e) {
-            close();
-            throw e;
+        } catch (Throwable t) {
+            // Everything: a checked exception can arrive here undeclared (thrown sneakily), and it must not leave
+            // the half-written secret to the cleaner.
+            try {
+                close();
+            } catch (Throwable c) {
+                t.addSuppressed(c);
+            }
+            throw t;
         }
     }
 
@@ -341,45 +394,25 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
      * {@return what {@code reader} computes from the secret's bytes}
      *
      * <p>The segment is read-only, exactly {@link #size()} bytes, confined to the calling thread, and dies when
-     * {@code reader} returns: keep results, not the segment.
+     * {@code reader} returns: keep results, not the segment. Reads share the secret: they may nest, and run on
+     * several threads at once; a read waits while another thread writes.
      *
      * @param <R>    what the reader returns
      * @param reader reads the bytes
-     * @throws IllegalStateException if the secret is closed
+     * @param <X>    what {@code reader} may throw beyond unchecked exceptions
+     * @throws IllegalStateException if the secret is closed, or this thread has it open for writing (a read inside
+     *                               its own {@code write})
+     * @throws X                     if {@code reader} throws it
      */
-    public <R> R read(Function<? super MemorySegment, ? extends R> reader) {
+    public <R, X extends Throwable> R read(SecretFunction<? extends R, X> reader) throws X {
         Objects.requireNonNull(reader, "reader");
-        return access(false, reader);
-    }
-
-    /**
-     * Lets {@code writer} change the secret's bytes. The segment is writable, exactly {@link #size()} bytes,
-     * confined to the calling thread, and dies when {@code writer} returns.
-     *
-     * @param writer writes the bytes
-     * @throws IllegalStateException if the secret is closed
-     */
-    public void write(Consumer<? super MemorySegment> writer) {
-        Objects.requireNonNull(writer, "writer");
-        access(true, s -> {
-            writer.accept(s);
-            return null;
-        });
-    }
-
-    private <R> R access(boolean writable, Function<? super MemorySegment, ? extends R> body) {
+        if (lock.isWriteLockedByCurrentThread()) {
+            throw openOnThisThread("read it");
+        }
         ReentrantReadWriteLock.ReadLock r = lock.readLock();
         r.lock();
         try {
-            checkOpen();
-            Block b = state.block;
-            b.enter(writable);
-            try (Arena scope = Arena.ofConfined()) {
-                MemorySegment view = Memory.viewFor(b.raw().asSlice(0, size), scope);
-                return body.apply(writable ? view : view.asReadOnly());
-            } finally {
-                b.exit(writable);
-            }
+            return access(false, reader);
         } finally {
             r.unlock();
             // The view given to the body does not refer to this secret, and compiled code drops `this` after its
@@ -390,11 +423,60 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
     }
 
     /**
+     * Lets {@code writer} change the secret's bytes. The segment is writable, exactly {@link #size()} bytes,
+     * confined to the calling thread, and dies when {@code writer} returns. A write is exclusive: it waits until
+     * no other thread reads or writes the secret, and none can until it returns.
+     *
+     * @param writer writes the bytes
+     * @param <X>    what {@code writer} may throw beyond unchecked exceptions
+     * @throws IllegalStateException if the secret is closed, or this thread has it open (a write inside its own
+     *                               {@code read} or {@code write})
+     * @throws X                     if {@code writer} throws it; what it wrote stays
+     */
+    public <X extends Throwable> void write(SecretConsumer<X> writer) throws X {
+        Objects.requireNonNull(writer, "writer");
+        if (lock.isWriteLockedByCurrentThread() || lock.getReadHoldCount() > 0) {
+            throw openOnThisThread("write it");
+        }
+        ReentrantReadWriteLock.WriteLock w = lock.writeLock();
+        w.lock();
+        try {
+            access(true, s -> {
+                writer.accept(s);
+                return null;
+            });
+        } finally {
+            w.unlock();
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /** Runs {@code body} on a view of the secret; the caller holds the lock for {@code writable}. */
+    private <R, X extends Throwable> R access(boolean writable, SecretFunction<? extends R, X> body) throws X {
+        checkOpen();
+        Block b = state.block;
+        b.enter(writable);
+        try (Arena scope = Arena.ofConfined()) {
+            MemorySegment view = Memory.viewFor(b.raw().asSlice(0, size), scope);
+            return body.apply(writable ? view : view.asReadOnly());
+        } finally {
+            b.exit(writable);
+        }
+    }
+
+    /** {@return the refusal of {@code what} on a thread that has this secret open, naming how it has it open} */
+    private IllegalStateException openOnThisThread(String what) {
+        String open = lock.isWriteLockedByCurrentThread() ? "writing" : "reading";
+        return new IllegalStateException("cannot " + what + ": this thread has the secret open for " + open
+                + " (a secret has many readers or one writer)");
+    }
+
+    /**
      * {@return whether {@code other} holds the same bytes as this secret} Runs in time that depends only on the
      * sizes (which are not secret), never on where the bytes differ.
      *
      * @param other the secret to compare with, of the same kind
-     * @throws IllegalStateException if either secret is closed
+     * @throws IllegalStateException if either secret is closed, or this thread has either open for writing
      */
     public boolean contentEquals(Secret<K> other) {
         Objects.requireNonNull(other, "other");
@@ -420,7 +502,7 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
      * copy the array, and no one can wipe those copies. Use it only where an API demands a {@code byte[]}, and
      * {@link Wipe#bytes wipe} the array as soon as possible.
      *
-     * @throws IllegalStateException if the secret is closed
+     * @throws IllegalStateException if the secret is closed, or this thread has it open for writing
      */
     public byte[] insecureCopyToHeap() {
         return read(s -> s.toArray(ValueLayout.JAVA_BYTE));
@@ -446,8 +528,8 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
      */
     @Override
     public void close() {
-        if (lock.getReadHoldCount() > 0) {
-            throw new IllegalStateException("a secret cannot be closed from inside its own read or write");
+        if (lock.isWriteLockedByCurrentThread() || lock.getReadHoldCount() > 0) {
+            throw openOnThisThread("close it");
         }
         ReentrantReadWriteLock.WriteLock w = lock.writeLock();
         w.lock();

@@ -8,7 +8,10 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
 
-/** Reading a secret's bytes from a stream or a channel straight into its memory, refusing to grow. */
+/**
+ * Reading a secret's bytes from a stream or a channel straight into its memory, refusing to grow, and ending a
+ * password at its line.
+ */
 final class Sources {
     private Sources() {
     }
@@ -33,10 +36,12 @@ final class Sources {
     }
 
     /**
-     * Reads a blocking {@code channel} to its end into {@code segment}, through direct buffer views of it.
+     * Reads a blocking {@code channel} to its end into {@code segment}, through direct buffer views of it. A blocking
+     * channel gives at least one byte or the end on every read; one that gives 0 is non-blocking (or breaks that
+     * contract), and waiting for it without a selector would spin, so it is refused.
      *
      * @return the bytes read
-     * @throws IllegalArgumentException if {@code channel} holds more than the segment
+     * @throws IllegalArgumentException if {@code channel} holds more than the segment, or a read gives 0 bytes
      */
     static long readChannel(ReadableByteChannel channel, MemorySegment segment) throws IOException {
         long done = 0;
@@ -48,14 +53,17 @@ final class Sources {
             if (r < 0) {
                 return done;
             }
+            if (r == 0) {
+                throw nonBlocking();
+            }
             done += r;
         }
         // Full: one more byte means the source is larger than the capacity.
         try (Arena probe = Arena.ofConfined()) {
             ByteBuffer one = probe.allocate(1).asByteBuffer();
-            int r;
-            while ((r = channel.read(one)) == 0) {
-                Thread.onSpinWait();
+            int r = channel.read(one);
+            if (r == 0) {
+                throw nonBlocking();
             }
             if (r > 0) {
                 Wipe.buffer(one);
@@ -63,6 +71,30 @@ final class Sources {
             }
         }
         return done;
+    }
+
+    /**
+     * Ends a password at its line: drops one trailing {@code "\n"} or {@code "\r\n"} from the {@code length} bytes
+     * at the start of {@code segment}, and wipes what it drops. Only the last byte, and the one before it when the
+     * last is a line feed, are looked at.
+     *
+     * @return the length without the line ending
+     */
+    static long withoutLineEnding(MemorySegment segment, long length) {
+        long end = length;
+        if (end > 0 && segment.get(ValueLayout.JAVA_BYTE, end - 1) == '\n') {
+            end--;
+            if (end > 0 && segment.get(ValueLayout.JAVA_BYTE, end - 1) == '\r') {
+                end--;
+            }
+        }
+        segment.asSlice(end, length - end).fill((byte) 0);
+        return end;
+    }
+
+    static IllegalArgumentException nonBlocking() {
+        return new IllegalArgumentException("the channel is non-blocking (a read gave 0 bytes): hardmem does not"
+                + " spin on it; read a secret from a channel in blocking mode");
     }
 
     private static IllegalArgumentException overCapacity(long capacity) {

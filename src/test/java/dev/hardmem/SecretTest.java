@@ -16,6 +16,9 @@ import java.io.InputStream;
 import java.io.NotSerializableException;
 import java.io.ObjectOutputStream;
 import java.io.Serializable;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.reflect.Method;
@@ -23,6 +26,7 @@ import java.lang.reflect.Modifier;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.channels.Pipe;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -212,6 +216,73 @@ class SecretTest {
     }
 
     @Test
+    void readFromStripsOneTrailingNewlineFromAPasswordAndNothingElse() throws IOException {
+        String[][] cases = {
+            {"hunter2\n", "hunter2"},
+            {"hunter2\r\n", "hunter2"},
+            {"hunter2", "hunter2"},
+            {"hunter2\n\n", "hunter2\n"},
+            {"hunter2\r\n\r\n", "hunter2\r\n"},
+            {"hunter2\r", "hunter2\r"},
+            {"hunter2\n\r", "hunter2\n\r"},
+            {"\r\r\n", "\r"},
+            {" pass word \n", " pass word "},
+        };
+        for (String[] c : cases) {
+            byte[] in = c[0].getBytes(StandardCharsets.UTF_8);
+            byte[] expected = c[1].getBytes(StandardCharsets.UTF_8);
+            try (Secret<Password> s = Secret.readFrom(Password.class, new ByteArrayInputStream(in), 64);
+                 Secret<Password> t = Secret.readFrom(Password.class,
+                         Channels.newChannel(new ByteArrayInputStream(in)), in.length)) {
+                assertArrayEquals(expected, bytesOf(s), c[0]);
+                assertEquals(expected.length, s.size());
+                assertArrayEquals(expected, bytesOf(t), c[0] + ", from a channel");
+            }
+            // Other kinds keep every byte.
+            try (Secret<Key> k = Secret.readFrom(Key.class, new ByteArrayInputStream(in), 64)) {
+                assertArrayEquals(in, bytesOf(k), c[0]);
+            }
+        }
+    }
+
+    @Test
+    void aPasswordThatIsOnlyANewlineIsEmptyAndKeepsNothing() {
+        for (String only : new String[] {"\n", "\r\n"}) {
+            try (FreeLog log = FreeLog.start()) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Secret.readFrom(
+                        Password.class, new ByteArrayInputStream(only.getBytes(StandardCharsets.UTF_8)), 8));
+                assertTrue(e.getMessage().contains("empty"), e.getMessage());
+                assertEquals(List.of(8L), log.all().stream().map(FreeLog.Freed::size).toList());
+                assertTrue(log.all().get(0).zero());
+            }
+        }
+    }
+
+    @Test
+    void noPublicMemberOfSecretTakesAnIntSize() {
+        // size() is a long: so is every size and capacity a secret is made with.
+        for (Method m : Secret.class.getDeclaredMethods()) {
+            if (!Modifier.isPublic(m.getModifiers())) {
+                continue;
+            }
+            for (Class<?> p : m.getParameterTypes()) {
+                assertNotEquals(int.class, p, m + " takes an int");
+            }
+        }
+    }
+
+    @Test
+    void readFromRefusesACapacityNoSecretCanHaveAndNamesIt() {
+        long huge = Long.MAX_VALUE;
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Secret.readFrom(Key.class, new ByteArrayInputStream(counting(4)), huge));
+        assertTrue(e.getMessage().contains(String.valueOf(huge)), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Secret.readFrom(Key.class,
+                Channels.newChannel(new ByteArrayInputStream(counting(4))), (1L << 46) + 1));
+        assertTrue(e.getMessage().contains(String.valueOf((1L << 46) + 1)), e.getMessage());
+    }
+
+    @Test
     void readFromChannelUpToExactlyTheCapacity() throws IOException {
         try (Secret<Key> s = Secret.readFrom(Key.class, Channels.newChannel(new ByteArrayInputStream(counting(32))),
                 32)) {
@@ -240,17 +311,13 @@ class SecretTest {
         }
     }
 
-    /** A channel that sometimes reads nothing (as a non-blocking one does), and at most 3 bytes at a time. */
+    /** A channel that reads at most 3 bytes at a time, as a pipe or a socket may. */
     private static ReadableByteChannel stuttering(byte[] data) {
         return new ReadableByteChannel() {
             int pos;
-            int calls;
 
             @Override
             public int read(ByteBuffer dst) {
-                if (calls++ % 2 == 0) {
-                    return 0;
-                }
                 if (pos == data.length) {
                     return -1;
                 }
@@ -272,7 +339,7 @@ class SecretTest {
     }
 
     @Test
-    void readFromChannelCopesWithShortAndEmptyReads() throws IOException {
+    void readFromChannelCopesWithShortReads() throws IOException {
         try (Secret<Key> s = Secret.readFrom(Key.class, stuttering(counting(32)), 32)) {
             assertArrayEquals(counting(32), bytesOf(s));
         }
@@ -281,6 +348,62 @@ class SecretTest {
         }
         assertThrows(IllegalArgumentException.class,
                 () -> Secret.readFrom(Key.class, stuttering(counting(33)), 32));
+    }
+
+    /** A channel that never has a byte ready, as a non-blocking one with nothing to read; it counts its calls. */
+    private static final class NothingReady implements ReadableByteChannel {
+        final byte[] first;
+        int calls;
+
+        NothingReady(byte[] first) {
+            this.first = first;
+        }
+
+        @Override
+        public int read(ByteBuffer dst) {
+            if (++calls > 1_000_000) {
+                throw new AssertionError("spun through a million reads of 0 bytes");
+            }
+            if (calls == 1 && first.length > 0) {
+                dst.put(first);
+                return first.length;
+            }
+            return 0;
+        }
+
+        @Override
+        public boolean isOpen() {
+            return true;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    @Test
+    void aChannelThatReadsNothingIsRefusedAtOnceAndKeepsNothing() throws IOException {
+        // Nothing ready at all; 5 bytes, then nothing; exactly the capacity, then nothing where the end should be.
+        for (byte[] first : new byte[][] {new byte[0], counting(5), counting(16)}) {
+            NothingReady channel = new NothingReady(first);
+            try (FreeLog log = FreeLog.start()) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> Secret.readFrom(Key.class, channel, 16));
+                assertTrue(e.getMessage().contains("non-blocking"), e.getMessage());
+                assertTrue(channel.calls <= 2, "refused at the first read of 0 bytes, not after " + channel.calls);
+                assertEquals(List.of(16L), log.all().stream().map(FreeLog.Freed::size).toList());
+                assertTrue(log.all().get(0).zero(), "what was read was wiped");
+            }
+        }
+        // A selectable channel in non-blocking mode is refused before anything is read from it.
+        Pipe pipe = Pipe.open();
+        try (Pipe.SourceChannel source = pipe.source(); Pipe.SinkChannel sink = pipe.sink()) {
+            source.configureBlocking(false);
+            sink.write(ByteBuffer.wrap(counting(4)));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Secret.readFrom(Key.class, source, 16));
+            assertTrue(e.getMessage().contains("non-blocking"), e.getMessage());
+        }
     }
 
     @Test
@@ -295,6 +418,65 @@ class SecretTest {
             assertEquals(1, watch.blocks());
             assertEquals(48, watch.bytes());
             assertEquals(0, watch.dirtyBlocks());
+        }
+    }
+
+    /** Throws {@code t}, checked or not, from code whose signature declares no checked exception. */
+    @SuppressWarnings("unchecked")
+    private static <X extends Throwable> RuntimeException sneaky(Throwable t) throws X {
+        throw (X) t;
+    }
+
+    @Test
+    void aWriterThatThrowsACheckedExceptionSneakilyWipesAndFreesAtOnce() {
+        Exception planted = new Exception("half-derived key, thrown sneakily");
+        try (FreeWatch watch = FreeWatch.start()) {
+            Throwable thrown = assertThrows(Exception.class, () -> Secret.withContents(Key.class, 48, s -> {
+                s.fill((byte) 0x77);
+                throw sneaky(planted);
+            }));
+            assertSame(planted, thrown, "the exception propagates unchanged");
+            assertEquals(1, watch.blocks(), "freed at once, not left to the cleaner");
+            assertEquals(48, watch.bytes());
+            assertEquals(0, watch.dirtyBlocks());
+        }
+    }
+
+    @Test
+    void aSourceThatThrowsACheckedExceptionSneakilyKeepsNothing() {
+        Exception planted = new Exception("not an IOException, thrown sneakily");
+        InputStream stream = new InputStream() {
+            int n;
+
+            @Override
+            public int read() {
+                if (n == 5) {
+                    throw sneaky(planted);
+                }
+                return ++n;
+            }
+        };
+        ReadableByteChannel channel = new ReadableByteChannel() {
+            @Override
+            public int read(ByteBuffer dst) {
+                dst.put(counting(5));
+                throw sneaky(planted);
+            }
+
+            @Override
+            public boolean isOpen() {
+                return true;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        try (FreeLog log = FreeLog.start()) {
+            assertSame(planted, assertThrows(Exception.class, () -> Secret.readFrom(Key.class, stream, 64)));
+            assertSame(planted, assertThrows(Exception.class, () -> Secret.readFrom(Key.class, channel, 64)));
+            assertEquals(List.of(64L, 64L), log.all().stream().map(FreeLog.Freed::size).toList());
+            assertTrue(log.all().stream().allMatch(FreeLog.Freed::zero), "the 5 bytes read were wiped");
         }
     }
 
@@ -380,20 +562,38 @@ class SecretTest {
         }
     }
 
+    private static byte firstByte(MemorySegment m) {
+        return m.get(BYTE, 0);
+    }
+
     @Test
-    void readsAndWritesNest() {
-        try (Secret<Key> a = Secret.fromBytesWiping(Key.class, counting(8));
-             Secret<Key> b = Secret.fromBytesWiping(Key.class, counting(8))) {
-            int sum = a.read(x -> a.read(y -> x.get(BYTE, 1) + y.get(BYTE, 2)));
-            assertEquals(5, sum);
-            a.read(x -> {
-                b.write(y -> MemorySegment.copy(x, 0, y, 0, 8));
-                a.write(y -> y.set(BYTE, 0, (byte) 42));
-                return null;
-            });
-            assertEquals(42, (int) a.read(x -> x.get(BYTE, 0)));
-            boolean same = a.read(x -> b.read(y -> y.get(BYTE, 7) == x.get(BYTE, 7)));
-            assertTrue(same);
+    void readAndWriteLetACheckedExceptionOrAThrowableThroughWithNoTry() throws Throwable {
+        // Each of these calls compiles only because read, write and withContents declare what their lambda throws.
+        MethodHandle first = MethodHandles.lookup().findStatic(SecretTest.class, "firstByte",
+                MethodType.methodType(byte.class, MemorySegment.class));
+        try (Secret<Key> s = Secret.fromBytesWiping(Key.class, counting(8))) {
+            byte b = s.read(m -> (byte) first.invokeExact(m)); // declared to throw Throwable, as a downcall is
+            assertEquals(1, b);
+            IOException io = new IOException("planted");
+            assertSame(io, assertThrows(IOException.class, () -> s.read(m -> {
+                throw io;
+            })));
+            assertSame(io, assertThrows(IOException.class, () -> s.write(m -> {
+                m.set(BYTE, 0, (byte) 42);
+                throw io;
+            })));
+            assertEquals(42, (int) s.read(m -> m.get(BYTE, 0)), "what the writer wrote before it threw stays");
+            s.write(m -> m.set(BYTE, 1, (byte) first.invokeExact(m)));
+            assertEquals(42, (int) s.read(m -> m.get(BYTE, 1)));
+        }
+        IOException io = new IOException("planted in withContents");
+        try (FreeWatch watch = FreeWatch.start()) {
+            assertSame(io, assertThrows(IOException.class, () -> Secret.withContents(Key.class, 24, m -> {
+                m.fill((byte) 0x66);
+                throw io;
+            })));
+            assertEquals(1, watch.blocks());
+            assertEquals(0, watch.dirtyBlocks());
         }
     }
 

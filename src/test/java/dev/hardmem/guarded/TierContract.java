@@ -100,7 +100,7 @@ abstract class TierContract {
         @Override
         public <T> T access(boolean writable, Function<MemorySegment, T> body) {
             if (!writable) {
-                return s.read(body);
+                return s.read(body::apply);
             }
             List<T> out = new ArrayList<>(1);
             s.write(w -> out.add(body.apply(w)));

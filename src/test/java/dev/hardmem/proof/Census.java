@@ -121,7 +121,7 @@ final class Census {
         Object make(Variant v, Scope s) throws Exception;
     }
 
-    /** Runs a call in some context: directly, on another thread, inside a secret's own read. */
+    /** Runs a call in some context: directly, on another thread, inside a secret's own read or write. */
     @FunctionalInterface
     interface Around {
         Object call(Object receiver, Call call, OtherThread other) throws Throwable;
@@ -156,6 +156,22 @@ final class Census {
                     throw new Carrier(t);
                 }
             });
+        } catch (Carrier c) {
+            throw c.getCause();
+        }
+    };
+
+    static final Around INSIDE_OWN_WRITE = (r, call, other) -> {
+        Object[] result = new Object[1];
+        try {
+            ((Secret<?>) r).write(s -> {
+                try {
+                    result[0] = call.run();
+                } catch (Throwable t) {
+                    throw new Carrier(t);
+                }
+            });
+            return result[0];
         } catch (Carrier c) {
             throw c.getCause();
         }

@@ -2,6 +2,8 @@ package dev.hardmem.testing;
 
 import dev.hardmem.Secret;
 import dev.hardmem.SecretArena;
+import dev.hardmem.SecretConsumer;
+import dev.hardmem.SecretFunction;
 import dev.hardmem.SecretKind;
 import dev.hardmem.aead.Algorithm;
 import dev.hardmem.aead.OpeningKey;
@@ -78,6 +80,8 @@ public final class Dummies {
 
         // ------------------------------------------------------------ dev.hardmem
         register(Secret.class, () -> Secret.random(SecretKind.Key.class, 16));
+        register(SecretFunction.class, () -> (SecretFunction<Object, RuntimeException>) m -> null);
+        register(SecretConsumer.class, () -> (SecretConsumer<RuntimeException>) m -> { });
         register(SecretArena.class, SecretArena::ofConfined);
 
         // ------------------------------------------------------------ dev.hardmem.guarded

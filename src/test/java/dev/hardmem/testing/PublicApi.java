@@ -77,7 +77,9 @@ public final class PublicApi {
 
     /**
      * {@return the public constructors (of concrete classes) and methods {@code c} declares, without those that
-     * override {@link Object}'s, sorted by {@link #key}}
+     * override {@link Object}'s, sorted by {@link #key}} The abstract method of a functional interface (such as
+     * {@code SecretFunction.apply}) is left out: the caller writes it and hardmem calls it, so what it does with a
+     * bad argument is the caller's; the methods that take such an interface are walked with it.
      */
     public static List<Executable> members(Class<?> c) {
         List<Executable> members = new ArrayList<>();
@@ -86,8 +88,10 @@ public final class PublicApi {
                 members.add(k);
             }
         }
+        boolean callback = c.isAnnotationPresent(FunctionalInterface.class);
         for (Method m : c.getDeclaredMethods()) {
-            if (Modifier.isPublic(m.getModifiers()) && !m.isSynthetic() && !m.isBridge() && !overridesObject(m)) {
+            if (Modifier.isPublic(m.getModifiers()) && !m.isSynthetic() && !m.isBridge() && !overridesObject(m)
+                    && !(callback && Modifier.isAbstract(m.getModifiers()))) {
                 members.add(m);
             }
         }

@@ -1,6 +1,7 @@
 package dev.hardmem.bench;
 
 import dev.hardmem.Secret;
+import dev.hardmem.SecretFunction;
 import dev.hardmem.SecretKind;
 import dev.hardmem.guarded.GuardPolicy;
 import dev.hardmem.guarded.GuardedAllocator;
@@ -22,7 +23,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 
 /**
  * What reading a secret costs: {@link Secret#read} (a scoped, read-only, confined view that dies when the function
@@ -43,7 +43,7 @@ public class AccessBenchmark {
     @Param({"32"})
     public int size;
 
-    private static final Function<MemorySegment, Long> FOLD = AccessBenchmark::fold;
+    private static final SecretFunction<Long, RuntimeException> FOLD = AccessBenchmark::fold;
 
     private Arena arena;
     private MemorySegment plain;
