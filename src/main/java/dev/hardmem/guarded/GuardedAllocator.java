@@ -114,8 +114,10 @@ public final class GuardedAllocator implements AutoCloseable {
      *
      * @param size the number of bytes, 0 or more
      * @throws IllegalArgumentException if {@code size} is negative
-     * @throws MemoryBudgetException    if the memory could not be locked under policy {@code REQUIRE}, or the
-     *                                  mappings would cross {@code vm.max_map_count}
+     * @throws MemoryBudgetException    if the memory could not be locked under policy {@code REQUIRE}, the
+     *                                  mappings would cross {@code vm.max_map_count}, or, under every policy, the
+     *                                  secret is larger than the RAM this process may use (physical memory, or
+     *                                  its memory cgroup's limit if lower)
      */
     public Allocation allocate(long size) {
         return allocate(size, 1);
@@ -201,8 +203,15 @@ public final class GuardedAllocator implements AutoCloseable {
      * {@code verify}, {@code close}, and opening a {@code SecretArena} or {@code Secret} over it throw
      * {@link IllegalStateException}; {@link #policy()}, {@link #stats()} and {@link #toString()} still answer.
      *
+     * <p>Unmapping wipes every free slot, and with it the evidence of a write after free: so every free slot and
+     * canary is checked first, as {@link #verify()} does. The allocator is released whatever that finds, and what it
+     * found is reported afterwards.
+     *
      * @throws IllegalStateException         if secrets are still live, or it is already closed
      * @throws UnsupportedOperationException for {@link #shared()}, which is never closed
+     * @throws dev.hardmem.MemoryCorruptionError if a free slot was written after it was freed or a canary
+     *                                           overwritten (under {@link GuardPolicy.OnCorruption#HALT} the JVM
+     *                                           halts instead)
      */
     @Override
     public void close() {

@@ -2,6 +2,7 @@ package dev.hardmem.guarded;
 
 import dev.hardmem.MemoryCorruptionError;
 import dev.hardmem.internal.alloc.isolated.IsolatedProbe;
+import dev.hardmem.internal.alloc.isolated.IsolatedTier;
 import dev.hardmem.internal.alloc.region.Layout;
 import dev.hardmem.internal.os.Errno;
 import dev.hardmem.internal.os.GuardProbe;
@@ -11,6 +12,10 @@ import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -80,6 +85,48 @@ class IsolatedTierTest extends TierContract {
         assertTrue(e.getMessage().contains("verify found 1"), e.getMessage());
         a.verify(); // both slots are quarantined now: nothing left to report
         assertEquals(2, a.stats().quarantinedSlots());
+        a.close();
+    }
+
+    @Test
+    void aBatchWithAFreeSlotWrittenAfterFreeIsNotUnmappedUntilTheWriteIsReported() {
+        GuardedAllocator a = fresh();
+        // One-page runs, mapped in batches of slots next to each other (one guard page between neighbours).
+        long stride = (Layout.isolatedPages(100, 1) + 1) * PAGE;
+        int perBatch = Layout.isolatedBatch(Layout.isolatedPages(100, 1));
+        int batches = (int) (2 * IsolatedTier.POOL_CAP / ((perBatch - 1) * PAGE)) + 2;
+        TreeMap<Long, Allocation> byRun = new TreeMap<>();
+        for (int i = 0; i < batches * perBatch; i++) {
+            Allocation x = a.allocate(100, 1, Tier.ISOLATED);
+            byRun.put(IsolatedProbe.run(x.block).address(), x);
+        }
+        List<List<Allocation>> groups = new ArrayList<>();
+        long previous = Long.MIN_VALUE;
+        for (Map.Entry<Long, Allocation> e : byRun.entrySet()) {
+            if (e.getKey() - previous != stride) {
+                groups.add(new ArrayList<>());
+            }
+            groups.getLast().add(e.getValue());
+            previous = e.getKey();
+        }
+        // Every batch keeps one slot live, so the pools hold well over their cap of free runs and none is unmapped.
+        List<Allocation> anchors = new ArrayList<>();
+        for (List<Allocation> g : groups) {
+            anchors.add(g.getFirst());
+            g.subList(1, g.size()).forEach(Allocation::close);
+        }
+        List<Allocation> whole = groups.stream().filter(g -> g.size() == perBatch).findFirst().orElseThrow();
+        long dangling = IsolatedProbe.run(whole.get(1).block).address();
+        Memory.at(dangling + 10, 1).set(ValueLayout.JAVA_BYTE, 0, (byte) 0x13); // a dangling native pointer writes
+        Allocation last = whole.getFirst();
+        anchors.remove(last);
+        last.close(); // its batch is all free now, with the pools over their cap: it would be unmapped
+
+        MemoryCorruptionError e = assertThrows(MemoryCorruptionError.class, a::verify,
+                "the write after free was erased with its batch, unreported");
+        assertTrue(e.getMessage().contains("verify found 1"), e.getMessage());
+        a.verify(); // reported once, then quarantined
+        anchors.forEach(Allocation::close);
         a.close();
     }
 

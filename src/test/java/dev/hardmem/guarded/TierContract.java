@@ -258,6 +258,21 @@ abstract class TierContract {
     }
 
     @Test
+    void closeFindsAWriteAfterFreeBeforeItUnmapsAndStillReleasesEverything() {
+        GuardedAllocator a = fresh();
+        Held x = allocate(a, SIZE);
+        long freed = x.address();
+        x.free();
+        Memory.at(freed + 10, 1).set(ValueLayout.JAVA_BYTE, 0, (byte) 1); // a dangling native pointer writes
+        MemoryCorruptionError e = assertThrows(MemoryCorruptionError.class, a::close,
+                "closing unmapped the slot and erased the write after free, unreported");
+        assertTrue(e.getMessage().contains("verify found 1"), e.getMessage());
+        assertTrue(e.getMessage().contains("closing"), e.getMessage());
+        assertEquals(0, a.stats().mappings(), "the allocator was released all the same");
+        assertThrows(IllegalStateException.class, () -> a.allocate(SIZE), "and it is closed");
+    }
+
+    @Test
     void verifyFindsADamagedCanaryOnALiveSecretUnlessItsPagesAreProtected() {
         GuardedAllocator a = fresh();
         Held ok = allocate(a, SIZE);

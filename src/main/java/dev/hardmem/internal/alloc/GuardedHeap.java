@@ -1,5 +1,6 @@
 package dev.hardmem.internal.alloc;
 
+import dev.hardmem.MemoryCorruptionError;
 import dev.hardmem.guarded.GuardPolicy;
 import dev.hardmem.guarded.Stats;
 import dev.hardmem.guarded.Tier;
@@ -259,9 +260,12 @@ public final class GuardedHeap implements SecretAllocator {
     }
 
     /**
-     * Unmaps every region; afterwards everything but {@link #stats()} throws {@link IllegalStateException}.
+     * Unmaps every region; afterwards everything but {@link #stats()} throws {@link IllegalStateException}. Free
+     * slots are checked first, as {@link #verify()} does: damage found is reported once everything is unmapped.
      *
      * @throws IllegalStateException         if secrets are still live, or it is already closed
+     * @throws MemoryCorruptionError         if a free slot was written after it was freed, or a canary overwritten
+     *                                       (after everything was released)
      * @throws UnsupportedOperationException for the default allocator
      */
     public void close() {
@@ -275,9 +279,21 @@ public final class GuardedHeap implements SecretAllocator {
                 throw new IllegalStateException("cannot close an allocator with " + n + " live secret(s);"
                         + " free them (close their arenas) first");
             }
+            // Unmapping wipes every slot: look for writes after free and overruns into free slots first, so that
+            // closing does not erase the evidence; release in any case, then report.
+            int badIsolated = isolated.verify();
+            List<String> slabProblems = slabs.verify();
             closed = true;
             pools.explicit = true;
             leakWatch.clean(); // releases the pools, and the leak watcher never will
+            if (badIsolated > 0) {
+                throw corruption.verifyFound(badIsolated, "isolated slots", "found while closing the allocator;"
+                        + " canary or padding overwritten, or written after they were freed");
+            }
+            if (!slabProblems.isEmpty()) {
+                throw corruption.verifyFound(slabProblems.size(), "slabs", "found while closing the allocator; "
+                        + String.join(", ", slabProblems.subList(0, Math.min(5, slabProblems.size()))));
+            }
         });
     }
 

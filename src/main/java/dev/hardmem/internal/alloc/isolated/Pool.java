@@ -103,10 +103,19 @@ final class Pool {
         }
     }
 
-    /** Unmaps {@code r} if none of its slots is handed out or quarantined. The caller holds this pool's lock. */
+    /**
+     * Unmaps {@code r} if none of its slots is handed out or quarantined, and every free one is still zero: a slot
+     * written after it was freed keeps its region mapped until {@link #verify()} or the allocation that draws it
+     * reports it, since unmapping would wipe the evidence. The caller holds this pool's lock.
+     */
     private void unmapIfFree(PoolRegion r) {
         if (r.inUse != 0 || r.slots.stream().anyMatch(x -> x.quarantined)) {
             return;
+        }
+        for (Slot slot : r.slots) {
+            if (!Zeros.isZero(slot.run.address(), slot.run.byteSize())) {
+                return;
+            }
         }
         free.removeIf(x -> x.region == r);
         regions.remove(r);
