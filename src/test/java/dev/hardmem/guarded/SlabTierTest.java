@@ -53,6 +53,33 @@ class SlabTierTest extends TierContract {
     }
 
     @Test
+    void aNulTerminatorOnePastASecretSmallerThanItsClassIsReportedAtFree() {
+        // buf[size] = 0 lands in the slack, not the canary, when the secret is smaller than its class: the byte
+        // there is marked, never zero, so the zero shows at free. Every size of every class that has slack.
+        GuardedAllocator a = fresh();
+        int reported = 0;
+        for (int c = 0; c < Layout.CLASSES.length; c++) {
+            int low = c == 0 ? 1 : Layout.CLASSES[c - 1] + 1;
+            for (long size : new long[] {low, (low + Layout.CLASSES[c]) / 2, Layout.CLASSES[c] - 1}) {
+                if (size >= Layout.CLASSES[c]) {
+                    continue;
+                }
+                Held control = allocate(a, size);
+                control.free(); // nothing written past it: a clean free
+                Held x = allocate(a, size);
+                scribble(x, x.address() + size, (byte) 0);
+                MemoryCorruptionError e = assertThrows(MemoryCorruptionError.class, x::free,
+                        "a NUL one past a " + size + "-byte secret in class " + Layout.CLASSES[c]);
+                assertTrue(e.getMessage().contains("canary"), e.getMessage());
+                reported++;
+            }
+        }
+        assertEquals(reported, a.stats().canaryFailures());
+        assertEquals(0, a.stats().liveSecrets());
+        a.close();
+    }
+
+    @Test
     void aSlotWithADamagedCanaryIsQuarantinedWipedAndNeverReused() {
         GuardedAllocator a = fresh();
         Allocation x = a.allocate(32, 1, Tier.SLAB);

@@ -53,6 +53,7 @@ final class Magazine {
             int i = (int) h;
             if (s.fitToHandOut(i)) {
                 int generation = s.makeLive(i);
+                s.markEnd(i, size);
                 live++;
                 bytes += size;
                 return new SlabBlock(s, i, generation, size, this);

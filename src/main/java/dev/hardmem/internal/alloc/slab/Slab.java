@@ -20,6 +20,7 @@ import java.lang.invoke.VarHandle;
  */
 final class Slab {
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
+    private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
     /** Canaries are read and written through it at addresses computed from {@link #base}. */
     private static final MemorySegment RAW = Memory.EVERYWHERE;
     private static final VarHandle FLAG = MethodHandles.arrayElementVarHandle(byte[].class);
@@ -117,6 +118,23 @@ final class Slab {
         return (int) generation;
     }
 
+    /**
+     * Marks the end of a {@code size}-byte secret in live slot {@code i}: when it is smaller than its class, the
+     * byte just past it takes the first canary byte, which is never zero, so that the classic off-by-one
+     * terminator ({@code buf[size] = 0}) shows at free. A secret that fills its class has the canary itself there.
+     */
+    void markEnd(int i, long size) {
+        if (size < classSize) {
+            RAW.set(BYTE, slotAddress(i) + size, (byte) canary0);
+        }
+    }
+
+    /** {@return whether the slack after a {@code size}-byte secret at {@code at} is as {@link #markEnd} left it} */
+    private boolean slackIntact(long at, long size) {
+        return size == classSize || RAW.get(BYTE, at + size) == (byte) canary0
+                && Zeros.isZero(at + size + 1, classSize - size - 1);
+    }
+
     /** {@return whether slot {@code i} is live in {@code generation}, so a block of it may be freed} */
     private boolean isLive(int i, int generation) {
         return meta[i] == (((long) generation << 32) | SlotState.LIVE.ordinal());
@@ -152,7 +170,7 @@ final class Slab {
             throw Refusals.doubleFree();
         }
         long at = b.address();
-        boolean intact = canaryIntact(i) && Zeros.isZero(at + b.size(), classSize - b.size());
+        boolean intact = canaryIntact(i) && slackIntact(at, b.size());
         Zeros.fill(at, classSize); // the whole slot is zero from here on, intact or not
         listener.freeing(b.raw());
         return isCondemned(i) ? Outcome.CONDEMNED : intact ? Outcome.INTACT : Outcome.DAMAGED;
