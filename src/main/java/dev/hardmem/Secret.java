@@ -542,6 +542,9 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
             cleanable.clean();
         } finally {
             w.unlock();
+            // Until here this secret stays reachable: the cleaner cannot run the cleanup on its own thread while
+            // clean() runs it here, so close() returns only once the secret is wiped and freed.
+            Reference.reachabilityFence(this);
         }
     }
 

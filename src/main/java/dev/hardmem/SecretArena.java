@@ -152,11 +152,13 @@ public final class SecretArena implements Arena {
      * closes.
      *
      * @throws IllegalArgumentException if {@code byteSize} is negative or above 64 TiB, or {@code byteAlignment} is
-     *                                  not a power of two, or (guarded arenas) is above the page size
+     *                                  not a power of two, or (guarded arenas) is above
+     *                                  {@link dev.hardmem.guarded.GuardedAllocator#MAX_ALIGNMENT}
      * @throws IllegalStateException    if this arena is closed
      * @throws WrongThreadException     if this arena is confined to another thread
      * @throws dev.hardmem.guarded.MemoryBudgetException (guarded arenas) if the memory cannot be locked under
-     *                                  policy {@code REQUIRE}, or the mappings would cross {@code vm.max_map_count}
+     *                                  policy {@code REQUIRE}, the mappings would cross {@code vm.max_map_count},
+     *                                  or, under every policy, the size is more than the RAM the process may use
      * @throws SystemCallException      if the operating system refuses the memory
      */
     @Override

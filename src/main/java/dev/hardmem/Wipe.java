@@ -23,8 +23,8 @@ import java.util.Objects;
  * {@link Reference#reachabilityFence reachability fence} keep the target alive and the stores ordered before
  * anything that follows. Stores to native memory ({@link MemorySegment}s outside the heap) are never eliminated
  * by HotSpot in any case, and wipes of 4 KiB and more are done by the C library's {@code memset} through a
- * downcall, which the JIT cannot see into at all. {@code WipeTest#theWipeSurvivesC2} calls every variant 200,000 times from code that uses
- * the bytes and then drops them, in a child JVM where C2 is the only compiler ({@code -Xbatch
+ * downcall, which the JIT cannot see into at all. {@code WipeTest#theWipeSurvivesC2} calls every variant 200,000
+ * times from code that uses the bytes and then drops them, in a child JVM where C2 is the only compiler ({@code -Xbatch
  * -XX:-TieredCompilation}); it checks from {@code -XX:+PrintCompilation} that the callers were compiled, and checks
  * every byte after every call.
  *

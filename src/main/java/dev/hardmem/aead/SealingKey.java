@@ -158,8 +158,9 @@ public final class SealingKey {
      * @param aad       additional data to authenticate but not encrypt; may be empty
      * @return the used nonce and the ciphertext with its tag
      * @throws IllegalArgumentException if {@code nonce} comes from another sequence, or the plaintext is longer
-     *                                  than the largest Java array ({@code Integer.MAX_VALUE - 8}) minus the tag length, or the AAD longer than
-     *                                  {@code Integer.MAX_VALUE}; the nonce is not consumed
+     *                                  than the largest Java array ({@code Integer.MAX_VALUE - 8}) minus the tag
+     *                                  length, or the AAD longer than {@code Integer.MAX_VALUE}; the nonce is not
+     *                                  consumed
      * @throws dev.hardmem.nonce.NonceReuseException if {@code nonce} was already consumed
      * @throws IllegalStateException    if the key is closed, or a segment is not alive; the nonce is not consumed
      * @throws WrongThreadException     if a segment is confined to another thread; the nonce is not consumed
@@ -183,7 +184,8 @@ public final class SealingKey {
      * @param aad       additional data to authenticate but not encrypt; may be empty
      * @return the nonce drawn and used, and the ciphertext with its tag
      * @throws IllegalArgumentException if the plaintext is longer than the largest Java array
-     *                                  ({@code Integer.MAX_VALUE - 8}) minus the tag length, or the AAD longer than {@code Integer.MAX_VALUE}; no nonce is drawn
+     *                                  ({@code Integer.MAX_VALUE - 8}) minus the tag length, or the AAD longer
+     *                                  than {@code Integer.MAX_VALUE}; no nonce is drawn
      * @throws dev.hardmem.nonce.NonceExhaustedException if the sequence has run out
      * @throws IllegalStateException    if the key is closed, or a segment is not alive; no nonce is drawn
      * @throws WrongThreadException     if a segment is confined to another thread; no nonce is drawn

@@ -144,4 +144,33 @@ class DroppedAllocatorTest {
         assertTrue(r.stderr().contains("was not closed"), r.output());
         assertFalse(r.output().contains("SIGSEGV"), r.output());
     }
+
+    /** Child: drops an allocator after a dangling pointer wrote into one of its free slots. */
+    public static final class Scribbler {
+        static WeakReference<GuardedAllocator> scribbleAndDrop() {
+            GuardedAllocator a = GuardedAllocator.create(GuardPolicy.defaults());
+            Allocation x = a.allocate(32);
+            long dangling = x.segment().address();
+            x.close();
+            dev.hardmem.internal.os.Memory.at(dangling, 1).set(ValueLayout.JAVA_BYTE, 0, (byte) 0x13);
+            return new WeakReference<>(a);
+        }
+
+        public static void main(String[] args) throws InterruptedException {
+            WeakReference<GuardedAllocator> a = scribbleAndDrop();
+            boolean collected = Gc.awaitCollected(a, Duration.ofSeconds(10));
+            Gc.runFor(Duration.ofMillis(500)); // the release and its reports
+            System.out.println("collected=" + collected);
+        }
+    }
+
+    @Test
+    void aWriteAfterFreeInADroppedAllocatorIsReportedWhenItIsReleased() throws Exception {
+        ChildJvm.Result r = ChildJvm.run(List.of(), List.of("-Xmx128m"), Scribbler.class);
+        assertEquals(0, r.exitCode(), r.output());
+        assertEquals("collected=true", r.stdout().strip(), r.output());
+        assertTrue(r.stderr().contains("GuardedAllocator.create was not closed"), r.output());
+        assertTrue(r.stderr().contains("memory corruption detected: 1 damaged slot(s)"),
+                "the release wiped the evidence unreported\n" + r.output());
+    }
 }

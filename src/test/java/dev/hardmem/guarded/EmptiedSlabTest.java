@@ -1,6 +1,7 @@
 package dev.hardmem.guarded;
 
 import dev.hardmem.MemoryCorruptionError;
+import dev.hardmem.internal.alloc.region.Budgets;
 import dev.hardmem.internal.alloc.region.Layout;
 import dev.hardmem.internal.alloc.slab.SlabProbe;
 import dev.hardmem.internal.os.Memory;
@@ -73,6 +74,33 @@ class EmptiedSlabTest {
         assertEquals(1, a.stats().quarantinedSlots());
         assertDoesNotThrow(a::verify, "reported once, then quarantined");
         t.second().close();
+        a.close();
+    }
+
+    @Test
+    void aWriteIntoAFreeSlotSurvivesAReclaimForAnotherAllocation() {
+        // When a region would cross a process-wide budget, every allocator gives back its free memory, the last
+        // empty slab of each class too: that path must keep a damaged slab as well.
+        TwoSlabs t = twoSlabs();
+        GuardedAllocator a = t.allocator();
+        Allocation last = t.first().get(t.first().size() - 1);
+        long dangling = t.first().get(0).segment().address();
+        for (Allocation x : t.first()) {
+            if (x != last) {
+                x.close();
+            }
+        }
+        a.verify();
+        Memory.at(dangling, 1).set(ValueLayout.JAVA_BYTE, 0, (byte) 0x13); // a dangling native pointer writes
+        last.close();
+        t.second().close();
+        Budgets.reclaim(); // as an allocation that ran out of memlock budget would
+
+        MemoryCorruptionError e = assertThrows(MemoryCorruptionError.class, a::verify,
+                "the write after free was erased by the reclaim, unreported");
+        assertTrue(e.getMessage().contains("write after free"), e.getMessage());
+        Budgets.reclaim();
+        assertEquals(0, a.stats().slabs(), "once reported and quarantined, the reclaim gives every slab back");
         a.close();
     }
 

@@ -60,7 +60,8 @@ public final class GuardedHeap implements SecretAllocator {
         this.corruption = new Corruption(policy.onCorruption());
         this.slabs = new SlabTier(regions, corruption, listener);
         this.isolated = new IsolatedTier(regions, os, corruption, listener);
-        this.pools = new Pools(slabs, isolated, gate, closable ? Leaks.site("GuardedAllocator.create") : null);
+        this.pools = new Pools(slabs, isolated, gate, corruption,
+                closable ? Leaks.site("GuardedAllocator.create") : null);
         Budgets.enroll(pools.reclaimer);
         this.leakWatch = closable ? Leaks.register(this, pools) : null;
     }
@@ -74,6 +75,7 @@ public final class GuardedHeap implements SecretAllocator {
         private final SlabTier slabs;
         private final IsolatedTier isolated;
         private final CloseGate gate;
+        private final Corruption corruption;
         private final Throwable site;
         final Runnable reclaimer = this::reclaim;
         /** Set once everything is unmapped, while the gate is closed. */
@@ -81,10 +83,11 @@ public final class GuardedHeap implements SecretAllocator {
         /** Set by close(), while the gate is closed, before it runs this: no leak to report. */
         boolean explicit;
 
-        Pools(SlabTier slabs, IsolatedTier isolated, CloseGate gate, Throwable site) {
+        Pools(SlabTier slabs, IsolatedTier isolated, CloseGate gate, Corruption corruption, Throwable site) {
             this.slabs = slabs;
             this.isolated = isolated;
             this.gate = gate;
+            this.corruption = corruption;
             this.site = site;
         }
 
@@ -113,8 +116,20 @@ public final class GuardedHeap implements SecretAllocator {
                 release();
                 return;
             }
-            gate.close(this::release);
+            int[] damaged = new int[1];
+            gate.close(() -> {
+                damaged[0] = damaged(); // as close() does, before unmapping wipes the evidence
+                release();
+            });
             Leaks.report("GuardedAllocator.create", site);
+            if (damaged[0] > 0) {
+                corruption.foundUnclosed(damaged[0]);
+            }
+        }
+
+        /** {@return free slots damaged anywhere (pools, any thread's cache); nothing is live or allocating} */
+        int damaged() {
+            return slabs.damagedBeforeRelease() + isolated.damagedBeforeRelease();
         }
 
         /** Wipes, unlocks and unmaps every region; nothing is live and nothing is allocating. */
@@ -281,18 +296,13 @@ public final class GuardedHeap implements SecretAllocator {
             }
             // Unmapping wipes every slot: look for writes after free and overruns into free slots first, so that
             // closing does not erase the evidence; release in any case, then report.
-            int badIsolated = isolated.verify();
-            List<String> slabProblems = slabs.verify();
+            int damaged = pools.damaged();
             closed = true;
             pools.explicit = true;
             leakWatch.clean(); // releases the pools, and the leak watcher never will
-            if (badIsolated > 0) {
-                throw corruption.verifyFound(badIsolated, "isolated slots", "found while closing the allocator;"
-                        + " canary or padding overwritten, or written after they were freed");
-            }
-            if (!slabProblems.isEmpty()) {
-                throw corruption.verifyFound(slabProblems.size(), "slabs", "found while closing the allocator; "
-                        + String.join(", ", slabProblems.subList(0, Math.min(5, slabProblems.size()))));
+            if (damaged > 0) {
+                throw corruption.verifyFound(damaged, "free slots", "found while closing the allocator; written"
+                        + " after they were freed, or a canary overwritten");
             }
         });
     }

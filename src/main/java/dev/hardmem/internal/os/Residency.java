@@ -25,6 +25,8 @@ public final class Residency {
     private static final int CHUNK = 1 << 16;
     private static final long PAGE = Memory.pageSize();
     private static final long SWAPPED = 1L << 62;
+    /** Pagemap bit 63: the page is in RAM now (it may have come back from swap since {@code mincore} looked). */
+    private static final long PRESENT = 1L << 63;
     private static final Path PAGEMAP = Path.of("/proc/self/pagemap");
 
     private Residency() {
@@ -66,7 +68,7 @@ public final class Residency {
                 long runStart = -1;
                 for (int i = 0; i <= n; i++) {
                     boolean data = i < n && (!known || resident.get(ValueLayout.JAVA_BYTE, i) != 0
-                            || (entries.getAtIndex(ValueLayout.JAVA_LONG, i) & SWAPPED) != 0);
+                            || (entries.getAtIndex(ValueLayout.JAVA_LONG, i) & (SWAPPED | PRESENT)) != 0);
                     long at = from + i * PAGE;
                     if (data && runStart < 0) {
                         runStart = at;

@@ -42,14 +42,15 @@ public final class Sodium {
         String version = null;
         if (found != null) {
             try {
-                int r = (int) LINKER.downcallHandle(found.find("sodium_init").orElseThrow(), FunctionDescriptor.of(JAVA_INT))
-                        .invokeExact();
+                int r = (int) LINKER.downcallHandle(found.find("sodium_init").orElseThrow(),
+                        FunctionDescriptor.of(JAVA_INT)).invokeExact();
                 if (r < 0) {
                     why[0] = "sodium_init() failed (returned " + r + ")";
                     found = null;
                 } else {
                     MemorySegment text = (MemorySegment) LINKER.downcallHandle(
-                            found.find("sodium_version_string").orElseThrow(), FunctionDescriptor.of(ADDRESS)).invokeExact();
+                            found.find("sodium_version_string").orElseThrow(), FunctionDescriptor.of(ADDRESS))
+                            .invokeExact();
                     version = text.reinterpret(64).getString(0);
                 }
             } catch (Throwable t) {

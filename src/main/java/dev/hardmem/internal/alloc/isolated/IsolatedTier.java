@@ -259,17 +259,25 @@ public final class IsolatedTier {
      * calling thread's cached slots and the shared ones go back to their pools first, so they are checked in full.
      */
     public int verify() {
+        returnCachesToPools();
+        int bad = 0;
+        for (Pool p : pools.values()) {
+            bad += p.verify();
+        }
+        return bad;
+    }
+
+    /**
+     * The calling thread's cached slots, the shared ones and dead threads' go back to their pools; other living
+     * threads keep theirs.
+     */
+    private void returnCachesToPools() {
         SlotCache[] mine = caches.mineIfAny();
         if (mine != null) {
             flush(mine);
         }
         flush(caches.shared());
         caches.reclaimDead();
-        int bad = 0;
-        for (Pool p : pools.values()) {
-            bad += p.verify();
-        }
-        return bad;
     }
 
     /** {@return what this tier holds} */
@@ -293,15 +301,22 @@ public final class IsolatedTier {
      * first; other living threads keep theirs (at most {@link SlotCache#BYTES} per pool each).
      */
     public void trim() {
-        SlotCache[] mine = caches.mineIfAny();
-        if (mine != null) {
-            flush(mine);
-        }
-        flush(caches.shared());
-        caches.reclaimDead();
+        returnCachesToPools();
         for (Pool p : pools.values()) {
             p.trim();
         }
+    }
+
+    /**
+     * {@return how many free slots of this tier were written after they were freed, in a pool or in any thread's
+     * cache} Asked just before {@link #release()}, when nothing is live and nothing is allocating.
+     */
+    public int damagedBeforeRelease() {
+        int damaged = 0;
+        for (Pool p : pools.values()) {
+            damaged += p.damagedFreeSlots();
+        }
+        return damaged;
     }
 
     /** Unmaps every slot; the caller made sure nothing is live and nothing is allocating. */

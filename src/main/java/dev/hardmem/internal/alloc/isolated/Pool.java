@@ -147,6 +147,23 @@ final class Pool {
     }
 
     /**
+     * {@return how many slots, not quarantined and holding no secret, are not all zeros} Asked just before the pool
+     * is released, when nothing is live: a slot in the free list or in any thread's cache counts alike.
+     */
+    synchronized int damagedFreeSlots() {
+        int damaged = 0;
+        for (PoolRegion r : regions) {
+            for (Slot slot : r.slots) {
+                if (!slot.quarantined && slot.block() == null
+                        && !Zeros.isZero(slot.run.address(), slot.run.byteSize())) {
+                    damaged++;
+                }
+            }
+        }
+        return damaged;
+    }
+
+    /**
      * Checks every live, unprotected secret in this pool (canary, and the padding below it) and every free slot in
      * the pool (all zeros: nothing wrote to it after it was freed). A damaged free slot is wiped and quarantined
      * here. Free slots in a thread's cache are checked when they are next handed out.

@@ -51,6 +51,20 @@ public final class Corruption {
     }
 
     /**
+     * Reports {@code slots} damaged slots found while the leak watcher released an allocator nobody closed: there is
+     * no caller to throw to, so it is logged (or the JVM halts, under policy {@code HALT}).
+     */
+    public void foundUnclosed(int slots) {
+        reported.increment();
+        String msg = "hardmem: memory corruption detected: " + slots + " damaged slot(s) (written after free, or a"
+                + " canary overwritten) in an allocator that was never closed, found as it was released.";
+        if (onCorruption == GuardPolicy.OnCorruption.HALT) {
+            halt(msg);
+        }
+        System.getLogger("dev.hardmem").log(System.Logger.Level.ERROR, msg);
+    }
+
+    /**
      * Reports a corruption: the slot is already wiped and quarantined. Throws, or halts the JVM under policy
      * {@code HALT}; declared to return the error so callers can write {@code throw corruption.x(...)}.
      */
@@ -58,10 +72,14 @@ public final class Corruption {
         reported.increment();
         String msg = "hardmem: memory corruption detected: " + what + ". The slot was wiped and quarantined.";
         if (onCorruption == GuardPolicy.OnCorruption.HALT) {
-            System.err.println(msg + " Halting (policy HALT).");
-            System.err.flush();
-            Runtime.getRuntime().halt(134);
+            halt(msg);
         }
         throw new MemoryCorruptionError(msg);
+    }
+
+    private static void halt(String msg) {
+        System.err.println(msg + " Halting (policy HALT).");
+        System.err.flush();
+        Runtime.getRuntime().halt(134);
     }
 }

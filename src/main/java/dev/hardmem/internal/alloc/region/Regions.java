@@ -240,7 +240,8 @@ public final class Regions {
             throw new MemoryBudgetException("cannot lock " + bytes + " more bytes of secret memory: "
                     + (ram ? "this process may use " + Budgets.RAM.describe() : "RLIMIT_MEMLOCK is " + limitText())
                     + " and hardmem has " + Budgets.locked() + " bytes locked"
-                    + (ram ? "" : ". " + (policy.lock() == GuardPolicy.Lock.REQUIRE ? HOW_TO_GO_ON : HOW_TO_RAISE + ".")));
+                    + (ram ? "" : ". " + (policy.lock() == GuardPolicy.Lock.REQUIRE ? HOW_TO_GO_ON
+                            : HOW_TO_RAISE + ".")));
         }
         countUnlocked(bytes);
         return false;

@@ -189,13 +189,25 @@ final class SizeClass {
         tier.regions.unmap(s.region);
     }
 
-    /** Unmaps every slab none of whose slots is out of the pool, the last one too: another allocation needs it. */
+    /**
+     * Unmaps every slab none of whose slots is out of the pool, the last one too: another allocation needs it. A
+     * slab with a damaged free slot stays, as in {@link #releaseIfEmpty}.
+     */
     synchronized void trim() {
         for (Slab s : List.copyOf(slabs)) {
-            if (s.out == 0) {
+            if (s.out == 0 && s.freeSlotsIntact()) {
                 unmap(s);
             }
         }
+    }
+
+    /** {@return damaged slots in every slab of this class} Asked when nothing is live: see {@link Slab#damagedSlots}. */
+    synchronized int damagedSlots() {
+        int damaged = 0;
+        for (Slab s : slabs) {
+            damaged += s.damagedSlots();
+        }
+        return damaged;
     }
 
     /** Wipes and quarantines a damaged slot its caller holds (in a magazine, or live). */

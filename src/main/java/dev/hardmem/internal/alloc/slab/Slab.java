@@ -151,13 +151,22 @@ final class Slab {
      * after free or an overrun into a free slot.
      */
     boolean freeSlotsIntact() {
+        return damagedSlots() == 0;
+    }
+
+    /**
+     * {@return how many slots, not quarantined, are not zero or have lost their canary} Asked only when no slot is
+     * live, so every slot it counts was damaged after it was freed (or, in a magazine, after it was zeroed).
+     */
+    int damagedSlots() {
+        int damaged = 0;
         for (int i = 0; i < slots(); i++) {
             if (state(i) != SlotState.QUARANTINED
                     && !(canaryIntact(i) && Zeros.isZero(slotAddress(i), classSize))) {
-                return false;
+                damaged++;
             }
         }
-        return true;
+        return damaged;
     }
 
     /**

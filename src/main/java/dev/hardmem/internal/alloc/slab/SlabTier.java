@@ -139,16 +139,7 @@ public final class SlabTier {
      * @return what it found, one entry per damaged slot, by class
      */
     public List<String> verify() {
-        Magazine[] mine = magazines.mineIfAny();
-        if (mine != null) {
-            takeBackAll(mine);
-        }
-        for (Magazine m : magazines.shared()) {
-            synchronized (m) {
-                m.cls.takeBack(m, 0, true);
-            }
-        }
-        magazines.reclaimDead();
+        returnMagazinesToPools();
         List<String> problems = new ArrayList<>();
         for (SizeClass c : classes) {
             for (String p : c.verify()) {
@@ -158,12 +149,8 @@ public final class SlabTier {
         return problems;
     }
 
-    /**
-     * Unmaps every slab none of whose slots is out of the pool: another allocation needs the memory. The calling
-     * thread's magazines, the shared ones and dead threads' go back to the pool first; other living threads keep
-     * theirs.
-     */
-    public void trim() {
+    /** The calling thread's magazines, the shared ones and dead threads' go back to the pool; others keep theirs. */
+    private void returnMagazinesToPools() {
         Magazine[] mine = magazines.mineIfAny();
         if (mine != null) {
             takeBackAll(mine);
@@ -174,9 +161,31 @@ public final class SlabTier {
             }
         }
         magazines.reclaimDead();
+    }
+
+    /**
+     * Unmaps every slab none of whose slots is out of the pool: another allocation needs the memory. The calling
+     * thread's magazines, the shared ones and dead threads' go back to the pool first; other living threads keep
+     * theirs.
+     */
+    public void trim() {
+        returnMagazinesToPools();
         for (SizeClass c : classes) {
             c.trim();
         }
+    }
+
+    /**
+     * {@return how many slots of this tier were damaged while free, wherever they wait: in the pool or in any
+     * thread's magazine} Asked just before {@link #release()}, when nothing is live and nothing is allocating, so
+     * that unmapping does not erase the evidence unreported.
+     */
+    public int damagedBeforeRelease() {
+        int damaged = 0;
+        for (SizeClass c : classes) {
+            damaged += c.damagedSlots();
+        }
+        return damaged;
     }
 
     /** Unmaps every slab; the caller made sure nothing is live and nothing is allocating. */
