@@ -13,10 +13,13 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.crypto.Cipher;
 import javax.crypto.Mac;
 import javax.crypto.spec.GCMParameterSpec;
@@ -215,6 +218,30 @@ class JcaLoanHuntTest {
             String verdict = rows.get(0).substring(rows.get(0).lastIndexOf('|', rows.get(0).length() - 2));
             assertEquals(e.getValue() ? "| **found** |" : "| absent |", verdict.strip(), e.getKey());
         }
+    }
+
+    /** Every test docs/jca-loans.md names exists. */
+    @Test
+    void everyTestTheDocsNameExists() throws Exception {
+        String doc = Files.readString(Path.of("docs/jca-loans.md"));
+        Matcher m = Pattern.compile("`(\\w+Test)(?:#(\\w+))?`").matcher(doc);
+        int found = 0;
+        while (m.find()) {
+            found++;
+            Class<?> c = null;
+            for (String pkg : List.of("dev.hardmem.", "dev.hardmem.aead.", "dev.hardmem.proof.")) {
+                try {
+                    c = Class.forName(pkg + m.group(1));
+                } catch (ClassNotFoundException e) {
+                    // try the next package
+                }
+            }
+            assertTrue(c != null, "docs/jca-loans.md names a test class that does not exist: " + m.group());
+            String method = m.group(2);
+            assertTrue(method == null || Arrays.stream(c.getDeclaredMethods())
+                    .anyMatch(x -> x.getName().equals(method)), "no such test: " + m.group());
+        }
+        assertTrue(found >= 5, "few test references found: " + found);
     }
 
     @Test
