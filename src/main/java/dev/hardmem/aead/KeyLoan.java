@@ -7,7 +7,7 @@ import javax.crypto.SecretKey;
 
 /**
  * Lends the bytes of a {@link Secret} to JCA as a {@link SecretKey}, for the length of one function: for a
- * {@link javax.crypto.Mac}, a {@link javax.crypto.KDF} or a {@link javax.crypto.Cipher} that has no heap-free
+ * {@link javax.crypto.Mac}, a {@code javax.crypto.KDF} (Java 25) or a {@link javax.crypto.Cipher} that has no heap-free
  * counterpart.
  *
  * {@snippet :
