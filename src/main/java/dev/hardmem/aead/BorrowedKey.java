@@ -1,7 +1,6 @@
 package dev.hardmem.aead;
 
 import dev.hardmem.Secret;
-import dev.hardmem.SecretKind;
 import dev.hardmem.Wipe;
 
 import javax.crypto.SecretKey;
@@ -15,25 +14,26 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The JCA view of a {@link Secret} for one cipher operation. It holds no key bytes of its own: each
+ * The JCA view of a {@link Secret} for one cipher operation or one {@link KeyLoan}. It holds no key bytes of its
+ * own: each
  * {@link #getEncoded()} copies them out of the secret at the moment the provider asks (SunJCE asks once, inside
  * {@code Cipher.init}), and {@link #destroy()} wipes every copy it handed out. The provider keeps that array as
  * its own (SunJCE's ChaCha20 keeps it as the cipher's key, its AES-GCM encryption keeps it to refuse a repeated
  * key and IV), so wiping it after the operation removes the provider's raw copy too.
  *
  * <p>Once destroyed, {@link #getEncoded()} throws: a provider that came back for the key after the operation would
- * fail rather than encrypt with zeros.
+ * fail rather than encrypt with zeros. It also lets go of the secret, so a key that escaped keeps nothing alive.
  */
 final class BorrowedKey implements SecretKey {
     @Serial
     private static final long serialVersionUID = 1L;
 
-    private final transient Secret<SecretKind.Key> secret;
+    private transient Secret<?> secret;
     private final transient String algorithm;
     private final transient List<byte[]> lent = new ArrayList<>(1);
     private transient boolean destroyed;
 
-    BorrowedKey(Secret<SecretKind.Key> secret, String algorithm) {
+    BorrowedKey(Secret<?> secret, String algorithm) {
         this.secret = secret;
         this.algorithm = algorithm;
     }
@@ -52,7 +52,8 @@ final class BorrowedKey implements SecretKey {
     @Override
     public synchronized byte[] getEncoded() {
         if (destroyed) {
-            throw new IllegalStateException("this JCA key lent its bytes to one cipher operation, which is over");
+            throw new IllegalStateException("this JCA key was lent from a hardmem Secret for one operation or loan,"
+                    + " which is over");
         }
         byte[] copy = new byte[Math.toIntExact(secret.size())];
         secret.read(s -> {
@@ -67,6 +68,7 @@ final class BorrowedKey implements SecretKey {
     @Override
     public synchronized void destroy() {
         destroyed = true;
+        secret = null;
         for (byte[] copy : lent) {
             Wipe.bytes(copy);
         }

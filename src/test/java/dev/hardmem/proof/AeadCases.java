@@ -3,6 +3,7 @@ package dev.hardmem.proof;
 import dev.hardmem.Secret;
 import dev.hardmem.SecretKind;
 import dev.hardmem.aead.Algorithm;
+import dev.hardmem.aead.KeyLoan;
 import dev.hardmem.aead.OpeningKey;
 import dev.hardmem.aead.SealingKey;
 import dev.hardmem.nonce.CounterNonceSequence;
@@ -14,6 +15,7 @@ import dev.hardmem.proof.Census.After;
 import dev.hardmem.proof.Census.Bad;
 import dev.hardmem.proof.Census.Fit;
 import dev.hardmem.proof.Census.Kind;
+import dev.hardmem.proof.Census.Planted;
 import dev.hardmem.proof.Census.Rule;
 import dev.hardmem.proof.Census.Scope;
 import dev.hardmem.proof.Census.State;
@@ -29,6 +31,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import javax.crypto.AEADBadTagException;
+import javax.crypto.SecretKey;
 
 import static dev.hardmem.proof.Census.DIRECT;
 import static dev.hardmem.proof.Census.IAE;
@@ -58,6 +61,7 @@ final class AeadCases implements Census.Table {
     private static final String OPEN = "aead.OpeningKey#open(UsedNonce,MemorySegment,MemorySegment,MemorySegment)";
     private static final String SEAL_NONCE = "aead.SealingKey#seal(UnusedNonce,MemorySegment,MemorySegment)";
     private static final String SEAL = "aead.SealingKey#seal(MemorySegment,MemorySegment)";
+    private static final String LEND = "aead.KeyLoan#lend(Secret,String,Borrower)";
 
     @Override
     public Map<String, List<Bad>> perMember() {
@@ -87,6 +91,28 @@ final class AeadCases implements Census.Table {
         m.put(OPEN + "[3]", List.of(bad(Kind.TOO_SMALL, "a destination one byte too small",
                 s -> MemorySegment.ofArray(new byte[SAMPLE.length - 1]),
                 throwing(IAE, "documented: 'if ... the destination is too small'"))));
+        m.put(LEND + "[0]", List.of(
+                bad(Kind.IN_USE, "a secret that serves a SealingKey", s -> {
+                    Secret<SecretKind.Key> k = key(s, 32);
+                    SealingKey.of(Algorithm.AES_256_GCM, k);
+                    return k;
+                }, throwing(ISE, "documented: 'if the secret ... serves ... a SealingKey'")),
+                bad(Kind.IN_USE, "a secret lent under another algorithm name", s -> {
+                    Secret<SecretKind.Key> k = key(s, 32);
+                    KeyLoan.lend(k, "HmacSHA512", key -> null);
+                    return k;
+                }, throwing(ISE, "documented: 'if the secret ... serves another algorithm'"))));
+        Throws blank = throwing(IAE, "documented: 'if algorithm is empty or blank'");
+        m.put(LEND + "[1]", List.of(bad(Kind.EMPTY, "an empty name", s -> "", blank),
+                bad(Kind.EMPTY, "a blank name", s -> " \t", blank)));
+        m.put(LEND + "[2]", List.of(
+                bad(Kind.FAILING, "a borrower that throws", s -> (KeyLoan.Borrower<Object, RuntimeException>) k -> {
+                    throw new Planted();
+                }, throwing(Planted.class, "documented: 'what it throws propagates unchanged'")),
+                bad(Kind.ESCAPING, "a borrower that returns the key and the copy it asked for", s ->
+                        (KeyLoan.Borrower<Object, RuntimeException>) k -> List.of(k, k.getEncoded()),
+                        accepted("documented: the key is destroyed and its copies wiped when the borrower"
+                                + " returns"))));
         return m;
     }
 
@@ -198,6 +224,23 @@ final class AeadCases implements Census.Table {
                     byte[] next = k.nonceSequence().next().consume().bytes();
                     return allZero(Arrays.copyOfRange(next, CounterNonceSequence.RANDOM_PREFIX_LENGTH, next.length))
                             ? null : "the refused seal drew a nonce (documented: 'no nonce is drawn')";
+                },
+                LEND, (s, o) -> {
+                    if (!(o.result() instanceof List<?> l) || !(l.get(0) instanceof SecretKey k)) {
+                        return null;
+                    }
+                    if (!k.isDestroyed()) {
+                        return "the key that escaped the loan is not destroyed";
+                    }
+                    if (!allZero((byte[]) l.get(1))) {
+                        return "the copy the borrower asked for was not wiped when the loan ended";
+                    }
+                    try {
+                        k.getEncoded();
+                        return "the key that escaped the loan still gives its bytes";
+                    } catch (IllegalStateException expected) {
+                        return null;
+                    }
                 },
                 OPEN, (s, o) -> {
                     if (o.thrown() == null || s.destination == null || s.args[3] != s.destination) {

@@ -6,6 +6,7 @@ import dev.hardmem.SecretConsumer;
 import dev.hardmem.SecretFunction;
 import dev.hardmem.SecretKind;
 import dev.hardmem.aead.Algorithm;
+import dev.hardmem.aead.KeyLoan;
 import dev.hardmem.aead.OpeningKey;
 import dev.hardmem.aead.SealingKey;
 import dev.hardmem.guarded.Allocation;
@@ -101,6 +102,7 @@ public final class Dummies {
         // no cleaner frees it in the middle of another test that counts frees.
         register(SealingKey.class, () -> SealingKey.of(Algorithm.CHACHA20_POLY1305, keptKey()));
         register(OpeningKey.class, () -> OpeningKey.of(Algorithm.CHACHA20_POLY1305, AeadKey.KEY));
+        register(KeyLoan.Borrower.class, () -> (KeyLoan.Borrower<Object, RuntimeException>) k -> null);
     }
 
     private Dummies() {
