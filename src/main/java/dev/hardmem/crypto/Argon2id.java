@@ -164,6 +164,7 @@ public final class Argon2id {
     }
 
     private static void checkPassword(Secret<SecretKind.Password> password) {
+        KdfSupport.checkOpen(password, "password");
         if (password.size() > SodiumKdf.argon2idPasswordMax()) {
             throw new IllegalArgumentException("an Argon2id password must be at most "
                     + SodiumKdf.argon2idPasswordMax() + " bytes, was " + password.size());

@@ -50,8 +50,16 @@ final class KdfSupport {
         }
     }
 
-    /** Throws unless {@code secret} may serve as keying material: a password is not a key. */
+    /** Throws if {@code secret} is closed: checked first, so a closed secret is never refused for its size. */
+    static void checkOpen(Secret<?> secret, String name) {
+        if (secret.isDestroyed()) {
+            throw new IllegalStateException("the " + name + " is closed");
+        }
+    }
+
+    /** Throws unless {@code secret} is open and may serve as keying material: a password is not a key. */
     static void checkNotPassword(Secret<?> secret, String name) {
+        checkOpen(secret, name);
         if (secret.kind() == SecretKind.Password.class) {
             throw new IllegalArgumentException("the " + name + " is a SecretKind.Password, which has too little"
                     + " entropy for this function: derive a key from it with Argon2id");
