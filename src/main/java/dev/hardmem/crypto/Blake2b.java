@@ -27,6 +27,10 @@ import java.util.Objects;
  * {@link #derive(Secret, MemorySegment, Class, long)} returns a new {@link Secret}. BLAKE2b's output length is
  * part of its parameters: a 32-byte output is not the first half of a 64-byte one.
  *
+ * <p>{@link #mac} and {@link #derive(Secret, MemorySegment, Class, long) derive} compute the same function: the
+ * tag of a message is the key derived from that message as context. Give a key one use, MAC or derivation, never
+ * both.
+ *
  * <h2>Security guarantees</h2>
  * Guaranteed: the hash state (which holds the key) and the output, until it is copied out whole, live in
  * hardmem's guarded memory and are wiped before the call returns or throws; a call that fails writes nothing;
