@@ -187,7 +187,8 @@ class Argon2idTest {
                     p));
             assertTrue(e.getMessage().startsWith("not an Argon2 verifier string"), e.getMessage());
         }
-        try (Secret<SecretKind.Password> p = password("^T5H$JYt39n%K*j:W]!1s?vg!:jGi]Ax?..l7[p0v:1jHTpla9;]bUN;?bWyCbtqg ")) {
+        try (Secret<SecretKind.Password> p =
+                     password("^T5H$JYt39n%K*j:W]!1s?vg!:jGi]Ax?..l7[p0v:1jHTpla9;]bUN;?bWyCbtqg ")) {
             assertTrue(Argon2id.verify("$argon2id$v=19$m=4096,t=19,p=1$PkEgMTYtYnl0ZXMgc2FsdA"
                     + "$ltB/ue1kPtBMBGfsysMpPigE6hiNEKZ9vs8vLNVDQGA", p));
         }
