@@ -12,6 +12,11 @@ import java.util.Objects;
  * protocol that sends a MAC or a hash. {@code ConstantTimeBenchmark} in {@code jmh/} measures a first-byte
  * difference against a last-byte difference.
  *
+ * <p>A {@link Secret} is compared in place, inside its own {@code read}: its bytes are never copied. Two secrets
+ * compare only when they are of the same kind ({@link #equals(Secret, Secret)}, as {@link Secret#contentEquals});
+ * comparing a key with a password does not compile unless the caller says so, with
+ * {@link #equalsAcrossKinds(Secret, Secret)}.
+ *
  * <p>Not guaranteed: the JVM gives no formal timing contract, and a JIT could in principle compile the loop into
  * something with data-dependent timing; HotSpot's C2 does not do that today for this shape of loop.
  */
@@ -69,5 +74,67 @@ public final class ConstantTime {
             diff |= a.get(ValueLayout.JAVA_BYTE, i) ^ b.get(ValueLayout.JAVA_BYTE, i);
         }
         return diff == 0;
+    }
+
+    /**
+     * {@return whether {@code secret} holds the same bytes as {@code other}} The secret is read in place; the
+     * comparison runs in time that depends only on the sizes.
+     *
+     * @param secret the secret, of any kind
+     * @param other  the bytes to compare with, from any arena or the Java heap
+     * @throws IllegalStateException if {@code secret} is closed, or this thread has it open for writing, or
+     *                               {@code other}'s scope is not alive
+     * @throws WrongThreadException  if {@code other} is confined to another thread
+     */
+    public static boolean equals(Secret<?> secret, MemorySegment other) {
+        Objects.requireNonNull(secret, "secret");
+        Objects.requireNonNull(other, "other");
+        return secret.read(s -> equals(s, other));
+    }
+
+    /**
+     * {@return whether {@code secret} holds the same bytes as {@code other}} The secret is read in place; the
+     * comparison runs in time that depends only on the lengths.
+     *
+     * @param secret the secret, of any kind
+     * @param other  the bytes to compare with
+     * @throws IllegalStateException if {@code secret} is closed, or this thread has it open for writing
+     */
+    public static boolean equals(Secret<?> secret, byte[] other) {
+        Objects.requireNonNull(secret, "secret");
+        Objects.requireNonNull(other, "other");
+        return secret.read(s -> equals(s, MemorySegment.ofArray(other)));
+    }
+
+    /**
+     * {@return whether two secrets of the same kind hold the same bytes} The same as {@code a.contentEquals(b)}:
+     * both are read in place, in time that depends only on the sizes. Secrets of two kinds do not compile here;
+     * see {@link #equalsAcrossKinds(Secret, Secret)}.
+     *
+     * @param <K> the kind of both
+     * @param a   the first secret
+     * @param b   the second secret
+     * @throws IllegalStateException if either secret is closed, or this thread has either open for writing
+     */
+    public static <K extends SecretKind> boolean equals(Secret<K> a, Secret<K> b) {
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(b, "b");
+        return Secret.bothEqual(a, b);
+    }
+
+    /**
+     * {@return whether two secrets, of any kinds, hold the same bytes} The explicit way to compare secrets of
+     * different kinds (a password received with a password stored as a key, say), which
+     * {@link #equals(Secret, Secret)} and {@link Secret#contentEquals} refuse at compile time. Both are read in
+     * place, in time that depends only on the sizes.
+     *
+     * @param a the first secret
+     * @param b the second secret
+     * @throws IllegalStateException if either secret is closed, or this thread has either open for writing
+     */
+    public static boolean equalsAcrossKinds(Secret<?> a, Secret<?> b) {
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(b, "b");
+        return Secret.bothEqual(a, b);
     }
 }

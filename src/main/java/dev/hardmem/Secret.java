@@ -480,21 +480,29 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
      */
     public boolean contentEquals(Secret<K> other) {
         Objects.requireNonNull(other, "other");
-        if (other == this) {
-            return read(s -> true); // open, or it throws
+        return bothEqual(this, other);
+    }
+
+    /**
+     * {@return whether {@code a} and {@code b}, of any kinds, hold the same bytes, in constant time} Both are read
+     * at once, locked in a fixed order so that two threads comparing a with b and b with a cannot deadlock.
+     */
+    static boolean bothEqual(Secret<?> a, Secret<?> b) {
+        if (a == b) {
+            return a.read(s -> true); // open, or it throws
         }
-        // Lock in a fixed order so two threads comparing a with b and b with a cannot deadlock: by identity hash,
-        // and in the rare tie, under one lock (a counter of secrets would be an atomic every thread shares).
-        int h = System.identityHashCode(this);
-        int o = System.identityHashCode(other);
+        // By identity hash, and in the rare tie, under one lock (a counter of secrets would be an atomic every
+        // thread shares).
+        int h = System.identityHashCode(a);
+        int o = System.identityHashCode(b);
         if (h == o) {
             synchronized (TIE) {
-                return read(a -> other.read(b -> ConstantTime.equals(a, b)));
+                return a.read(x -> b.read(y -> ConstantTime.equals(x, y)));
             }
         }
-        Secret<K> first = h < o ? this : other;
-        Secret<K> second = first == this ? other : this;
-        return first.read(a -> second.read(b -> ConstantTime.equals(a, b)));
+        Secret<?> first = h < o ? a : b;
+        Secret<?> second = first == a ? b : a;
+        return first.read(x -> second.read(y -> ConstantTime.equals(x, y)));
     }
 
     /**

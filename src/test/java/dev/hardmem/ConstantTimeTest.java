@@ -105,4 +105,52 @@ class ConstantTimeTest {
         assertThrows(NullPointerException.class, () -> ConstantTime.equals(new char[0], null));
         assertThrows(NullPointerException.class, () -> ConstantTime.equals(MemorySegment.NULL, null));
     }
+
+    @Test
+    void aSecretComparesInPlaceWithASegmentAnArrayAndAnotherSecretEveryBitFlipShowing() throws Exception {
+        for (int n : new int[] {1, 7, 8, 9, 33}) {
+            byte[] a = random(n, n);
+            try (Secret<SecretKind.Key> key = Secret.fromBytesWiping(SecretKind.Key.class, a.clone());
+                 Secret<SecretKind.Key> same = Secret.fromBytesWiping(SecretKind.Key.class, a.clone());
+                 Secret<SecretKind.Password> asPassword = Secret.fromBytesWiping(SecretKind.Password.class,
+                         a.clone());
+                 Arena arena = Arena.ofConfined()) {
+                assertTrue(ConstantTime.equals(key, a));
+                assertTrue(ConstantTime.equals(key, arena.allocate(n).copyFrom(MemorySegment.ofArray(a))));
+                assertTrue(ConstantTime.equals(key, same));
+                assertTrue(ConstantTime.equals(key, key));
+                assertTrue(ConstantTime.equalsAcrossKinds(key, asPassword));
+                assertFalse(ConstantTime.equals(key, java.util.Arrays.copyOf(a, n + 1)), "a longer array");
+                assertFalse(ConstantTime.equals(key, MemorySegment.ofArray(a).asSlice(1)), "a shorter segment");
+                for (int bit = 0; bit < n * 8; bit++) {
+                    byte[] b = a.clone();
+                    b[bit / 8] ^= (byte) (1 << (bit % 8));
+                    assertFalse(ConstantTime.equals(key, b), "n " + n + " bit " + bit);
+                    assertFalse(ConstantTime.equals(key, MemorySegment.ofArray(b)), "n " + n + " bit " + bit);
+                    try (Secret<SecretKind.Password> other = Secret.fromBytesWiping(SecretKind.Password.class, b)) {
+                        assertFalse(ConstantTime.equalsAcrossKinds(key, other), "n " + n + " bit " + bit);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void closedSecretsDeadSegmentsAndOwnWritesAreRefused() throws Exception {
+        Secret<SecretKind.Key> closed = Secret.random(SecretKind.Key.class, 8);
+        closed.close();
+        Arena gone = Arena.ofConfined();
+        MemorySegment dead = gone.allocate(8);
+        gone.close();
+        try (Secret<SecretKind.Key> key = Secret.random(SecretKind.Key.class, 8);
+             dev.hardmem.testing.OtherThread other = dev.hardmem.testing.OtherThread.start()) {
+            assertThrows(IllegalStateException.class, () -> ConstantTime.equals(closed, new byte[8]));
+            assertThrows(IllegalStateException.class, () -> ConstantTime.equals(closed, key));
+            assertThrows(IllegalStateException.class, () -> ConstantTime.equalsAcrossKinds(key, closed));
+            assertThrows(IllegalStateException.class, () -> ConstantTime.equals(key, dead));
+            MemorySegment elsewhere = other.confinedSegment(8, (byte) 1);
+            assertThrows(WrongThreadException.class, () -> ConstantTime.equals(key, elsewhere));
+            assertThrows(IllegalStateException.class, () -> key.write(w -> ConstantTime.equals(key, new byte[8])));
+        }
+    }
 }

@@ -55,6 +55,7 @@ final class DocBlocks {
     static final String IMPORTS = """
             import dev.hardmem.*;
             import dev.hardmem.aead.*;
+            import dev.hardmem.crypto.*;
             import dev.hardmem.guarded.*;
             import dev.hardmem.nonce.*;
             import java.io.*;

@@ -9,6 +9,7 @@ import dev.hardmem.aead.Algorithm;
 import dev.hardmem.aead.KeyLoan;
 import dev.hardmem.aead.OpeningKey;
 import dev.hardmem.aead.SealingKey;
+import dev.hardmem.crypto.Argon2id;
 import dev.hardmem.guarded.Allocation;
 import dev.hardmem.guarded.GuardPolicy;
 import dev.hardmem.guarded.GuardedAllocator;
@@ -103,6 +104,10 @@ public final class Dummies {
         register(SealingKey.class, () -> SealingKey.of(Algorithm.CHACHA20_POLY1305, keptKey()));
         register(OpeningKey.class, () -> OpeningKey.of(Algorithm.CHACHA20_POLY1305, AeadKey.KEY));
         register(KeyLoan.Borrower.class, () -> (KeyLoan.Borrower<Object, RuntimeException>) k -> null);
+
+        // ------------------------------------------------------------ dev.hardmem.crypto
+        // Libsodium's smallest limits: one pass over 8 KiB, so that every call the walks make is quick.
+        register(Argon2id.class, () -> Argon2id.of(1, 8192));
     }
 
     private Dummies() {

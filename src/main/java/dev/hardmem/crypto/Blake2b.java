@@ -1,0 +1,180 @@
+package dev.hardmem.crypto;
+
+import dev.hardmem.ConstantTime;
+import dev.hardmem.Secret;
+import dev.hardmem.SecretArena;
+import dev.hardmem.SecretKind;
+import dev.hardmem.internal.os.Sodium;
+import dev.hardmem.internal.os.SodiumKdf;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Objects;
+
+/**
+ * Keyed BLAKE2b (RFC 7693), as a MAC or as a key derivation function: {@code BLAKE2b(key, input)} of 16 to 64
+ * bytes, with a key of 16 to 64 bytes, through libsodium's {@code crypto_generichash}.
+ *
+ * {@snippet :
+ * try (Secret<SecretKind.Key> macKey = Secret.random(SecretKind.Key.class, 32)) {
+ *     byte[] tag = new byte[32];
+ *     Blake2b.mac(macKey, MemorySegment.ofArray(message), MemorySegment.ofArray(tag));
+ *     boolean ok = Blake2b.verify(macKey, MemorySegment.ofArray(message), MemorySegment.ofArray(tag));
+ * }
+ * }
+ *
+ * <p>A tag is not secret: {@link #mac} writes it to any writable segment, the Java heap's included. A derived key
+ * is: {@link #derive(Secret, MemorySegment, MemorySegment)} writes only to native memory, and
+ * {@link #derive(Secret, MemorySegment, Class, long)} returns a new {@link Secret}. BLAKE2b's output length is
+ * part of its parameters: a 32-byte output is not the first half of a 64-byte one.
+ *
+ * <p>{@link #mac} and {@link #derive(Secret, MemorySegment, Class, long) derive} compute the same function: the
+ * tag of a message is the key derived from that message as context. Give a key one use, MAC or derivation, never
+ * both.
+ *
+ * <h2>Security guarantees</h2>
+ * Guaranteed: the hash state (which holds the key) and the output, until it is copied out whole, live in
+ * hardmem's guarded memory and are wiped before the call returns or throws; a call that fails writes nothing;
+ * {@link #verify} compares in constant time. Not guaranteed: copies libsodium makes on its own stack; values the JIT
+ * keeps in registers; a destination the caller gives that is not guarded memory.
+ */
+public final class Blake2b {
+    /** The shortest key: 16 bytes. */
+    public static final int MIN_KEY_LENGTH = 16;
+    /** The longest key: 64 bytes. */
+    public static final int MAX_KEY_LENGTH = 64;
+    /** The shortest output: 16 bytes. */
+    public static final int MIN_OUTPUT_LENGTH = 16;
+    /** The longest output: 64 bytes. */
+    public static final int MAX_OUTPUT_LENGTH = 64;
+
+    /** libsodium declares its state aligned to 64 bytes. */
+    private static final long STATE_ALIGNMENT = 64;
+
+    private Blake2b() {
+    }
+
+    /**
+     * Writes the keyed BLAKE2b of {@code message}, of {@code tag.byteSize()} bytes, to {@code tag}.
+     *
+     * @param key     the key: 16 to 64 bytes, of any kind but {@link SecretKind.Password}
+     * @param message what is authenticated; any length, on the Java heap or not
+     * @param tag     where the tag goes: 16 to 64 bytes, writable
+     * @throws IllegalArgumentException      if the key or the tag has a length out of range, the key is a password,
+     *                                       or {@code tag} is read-only
+     * @throws IllegalStateException         if {@code key} is closed, or this thread has it open for writing, or a
+     *                                       segment is not alive
+     * @throws WrongThreadException          if a segment is confined to another thread
+     * @throws UnsupportedOperationException if libsodium is missing, naming the package to install
+     */
+    public static void mac(Secret<?> key, MemorySegment message, MemorySegment tag) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(message, "message");
+        Objects.requireNonNull(tag, "tag");
+        Sodium.require();
+        check(key, message, tag.byteSize(), "tag");
+        KdfSupport.checkReadable(tag, "tag");
+        if (tag.isReadOnly()) {
+            throw new IllegalArgumentException("the tag segment is read-only");
+        }
+        hashInto(key, message, tag);
+    }
+
+    /**
+     * {@return whether {@code tag} is the keyed BLAKE2b of {@code message}} The tag's length chooses the output
+     * length; the comparison runs in constant time.
+     *
+     * @param key     the key: 16 to 64 bytes, of any kind but {@link SecretKind.Password}
+     * @param message what was authenticated
+     * @param tag     the tag to check: 16 to 64 bytes
+     * @throws IllegalArgumentException      if the key or the tag has a length out of range, or the key is a
+     *                                       password
+     * @throws IllegalStateException         if {@code key} is closed, or this thread has it open for writing, or a
+     *                                       segment is not alive
+     * @throws WrongThreadException          if a segment is confined to another thread
+     * @throws UnsupportedOperationException if libsodium is missing, naming the package to install
+     */
+    public static boolean verify(Secret<?> key, MemorySegment message, MemorySegment tag) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(message, "message");
+        Objects.requireNonNull(tag, "tag");
+        Sodium.require();
+        check(key, message, tag.byteSize(), "tag");
+        KdfSupport.checkReadable(tag, "tag");
+        try (SecretArena scratch = SecretArena.ofConfined()) {
+            MemorySegment expected = scratch.allocate(tag.byteSize());
+            hashInto(key, message, expected);
+            return ConstantTime.equals(expected, tag);
+        }
+    }
+
+    /**
+     * Derives a key from {@code key} and {@code context} into every byte of {@code destination}, which must be
+     * native memory.
+     *
+     * @param key         the key: 16 to 64 bytes, of any kind but {@link SecretKind.Password}
+     * @param context     what the derived key is for, not secret; any length, on the Java heap or not
+     * @param destination where the key goes: 16 to 64 bytes, writable, native memory
+     * @throws IllegalArgumentException      if the key or the destination has a length out of range, the key is a
+     *                                       password, or {@code destination} is read-only or on the Java heap
+     * @throws IllegalStateException         if {@code key} is closed, or this thread has it open for writing, or a
+     *                                       segment is not alive
+     * @throws WrongThreadException          if a segment is confined to another thread
+     * @throws UnsupportedOperationException if libsodium is missing, naming the package to install
+     */
+    public static void derive(Secret<?> key, MemorySegment context, MemorySegment destination) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(context, "context");
+        Objects.requireNonNull(destination, "destination");
+        Sodium.require();
+        check(key, context, destination.byteSize(), "output");
+        KdfSupport.checkDestination(destination);
+        hashInto(key, context, destination);
+    }
+
+    /**
+     * {@return a key of {@code length} bytes derived from {@code key} and {@code context}, as a new secret of
+     * {@code kind}}
+     *
+     * @param <K>     the kind, as a type
+     * @param key     the key: 16 to 64 bytes, of any kind but {@link SecretKind.Password}
+     * @param context what the derived key is for, not secret; any length, on the Java heap or not
+     * @param kind    the kind of the new secret
+     * @param length  the number of bytes: 16 to 64
+     * @throws IllegalArgumentException      if the key or {@code length} is out of range, or the key is a password
+     * @throws IllegalStateException         if {@code key} is closed, or this thread has it open for writing, or
+     *                                       {@code context} is not alive
+     * @throws WrongThreadException          if {@code context} is confined to another thread
+     * @throws UnsupportedOperationException if libsodium is missing, naming the package to install
+     */
+    public static <K extends SecretKind> Secret<K> derive(Secret<?> key, MemorySegment context, Class<K> kind,
+                                                          long length) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(context, "context");
+        Objects.requireNonNull(kind, "kind");
+        Sodium.require();
+        check(key, context, length, "output");
+        return Secret.withContents(kind, length, out -> hashInto(key, context, out));
+    }
+
+    private static void check(Secret<?> key, MemorySegment input, long outputLength, String output) {
+        KdfSupport.checkNotPassword(key, "key");
+        KdfSupport.checkLength("a BLAKE2b key", key.size(), MIN_KEY_LENGTH, MAX_KEY_LENGTH);
+        KdfSupport.checkLength("a BLAKE2b " + output, outputLength, MIN_OUTPUT_LENGTH, MAX_OUTPUT_LENGTH);
+        KdfSupport.checkReadable(input, output.equals("tag") ? "message" : "context");
+    }
+
+    /** BLAKE2b(key, input) into a guarded buffer, then copied whole to {@code out}. */
+    private static void hashInto(Secret<?> key, MemorySegment input, MemorySegment out) {
+        try (SecretArena scratch = SecretArena.ofConfined()) {
+            MemorySegment state = scratch.allocate(SodiumKdf.blake2bStateBytes(), STATE_ALIGNMENT);
+            MemorySegment result = scratch.allocate(out.byteSize());
+            key.read(k -> {
+                KdfSupport.succeeded(SodiumKdf.blake2bInit(state, k, out.byteSize()), "BLAKE2b init");
+                return null;
+            });
+            KdfSupport.feed(SodiumKdf::blake2bUpdate, state, input, "BLAKE2b update");
+            KdfSupport.succeeded(SodiumKdf.blake2bFinal(state, result), "BLAKE2b final");
+            MemorySegment.copy(result, 0, out, 0, out.byteSize());
+        }
+    }
+}
