@@ -8,6 +8,7 @@ import dev.hardmem.internal.os.Sodium;
 import dev.hardmem.internal.os.SodiumKdf;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
@@ -27,9 +28,11 @@ import java.util.Objects;
  * {@link #derive(Secret, MemorySegment, Class, long)} returns a new {@link Secret}. BLAKE2b's output length is
  * part of its parameters: a 32-byte output is not the first half of a 64-byte one.
  *
- * <p>{@link #mac} and {@link #derive(Secret, MemorySegment, Class, long) derive} compute the same function: the
- * tag of a message is the key derived from that message as context. Give a key one use, MAC or derivation, never
- * both.
+ * <p>{@link #mac} is plain keyed BLAKE2b, as RFC 7693 and libsodium's {@code crypto_generichash} compute it.
+ * {@link #derive(Secret, MemorySegment, Class, long) derive} sets BLAKE2b's personalisation parameter to
+ * {@value #DERIVE_PERSONAL} (16 bytes, NUL-padded), so a key derived with some context is never the tag of that
+ * context under the same key: a key used for both gives away neither. The same derivation elsewhere is
+ * libsodium's {@code crypto_generichash_blake2b_salt_personal} with a zero salt and that personalisation.
  *
  * <h2>Security guarantees</h2>
  * Guaranteed: the hash state (which holds the key) and the output, until it is copied out whole, live in
@@ -46,6 +49,9 @@ public final class Blake2b {
     public static final int MIN_OUTPUT_LENGTH = 16;
     /** The longest output: 64 bytes. */
     public static final int MAX_OUTPUT_LENGTH = 64;
+
+    /** BLAKE2b's personalisation for {@code derive}, NUL-padded to 16 bytes: separates it from {@link #mac}. */
+    public static final String DERIVE_PERSONAL = "hardmem.derive";
 
     /** libsodium declares its state aligned to 64 bytes. */
     private static final long STATE_ALIGNMENT = 64;
@@ -76,7 +82,7 @@ public final class Blake2b {
         if (tag.isReadOnly()) {
             throw new IllegalArgumentException("the tag segment is read-only");
         }
-        hashInto(key, message, tag);
+        hashInto(key, message, tag, false);
     }
 
     /**
@@ -102,7 +108,7 @@ public final class Blake2b {
         KdfSupport.checkReadable(tag, "tag");
         try (SecretArena scratch = SecretArena.ofConfined()) {
             MemorySegment expected = scratch.allocate(tag.byteSize());
-            hashInto(key, message, expected);
+            hashInto(key, message, expected, false);
             return ConstantTime.equals(expected, tag);
         }
     }
@@ -128,7 +134,7 @@ public final class Blake2b {
         Sodium.require();
         check(key, context, destination.byteSize(), "output");
         KdfSupport.checkDestination(destination);
-        hashInto(key, context, destination);
+        hashInto(key, context, destination, true);
     }
 
     /**
@@ -153,7 +159,7 @@ public final class Blake2b {
         Objects.requireNonNull(kind, "kind");
         Sodium.require();
         check(key, context, length, "output");
-        return Secret.withContents(kind, length, out -> hashInto(key, context, out));
+        return Secret.withContents(kind, length, out -> hashInto(key, context, out, true));
     }
 
     private static void check(Secret<?> key, MemorySegment input, long outputLength, String output) {
@@ -163,18 +169,31 @@ public final class Blake2b {
         KdfSupport.checkReadable(input, output.equals("tag") ? "message" : "context");
     }
 
-    /** BLAKE2b(key, input) into a guarded buffer, then copied whole to {@code out}. */
-    private static void hashInto(Secret<?> key, MemorySegment input, MemorySegment out) {
+    /**
+     * BLAKE2b(key, input) into a guarded buffer, then copied whole to {@code out}; personalised with
+     * {@link #DERIVE_PERSONAL} for a derivation.
+     */
+    private static void hashInto(Secret<?> key, MemorySegment input, MemorySegment out, boolean derivation) {
         try (SecretArena scratch = SecretArena.ofConfined()) {
             MemorySegment state = scratch.allocate(SodiumKdf.blake2bStateBytes(), STATE_ALIGNMENT);
             MemorySegment result = scratch.allocate(out.byteSize());
+            MemorySegment personal = derivation ? personal(scratch) : null;
             key.read(k -> {
-                KdfSupport.succeeded(SodiumKdf.blake2bInit(state, k, out.byteSize()), "BLAKE2b init");
+                int r = derivation ? SodiumKdf.blake2bInitPersonal(state, k, out.byteSize(), personal)
+                        : SodiumKdf.blake2bInit(state, k, out.byteSize());
+                KdfSupport.succeeded(r, "BLAKE2b init");
                 return null;
             });
             KdfSupport.feed(SodiumKdf::blake2bUpdate, state, input, "BLAKE2b update");
             KdfSupport.succeeded(SodiumKdf.blake2bFinal(state, result), "BLAKE2b final");
             MemorySegment.copy(result, 0, out, 0, out.byteSize());
         }
+    }
+
+    private static MemorySegment personal(SecretArena scratch) {
+        MemorySegment p = scratch.allocate(16);
+        byte[] name = DERIVE_PERSONAL.getBytes(StandardCharsets.US_ASCII);
+        MemorySegment.copy(MemorySegment.ofArray(name), 0, p, 0, name.length);
+        return p;
     }
 }

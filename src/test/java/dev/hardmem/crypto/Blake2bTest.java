@@ -11,6 +11,8 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Random;
 
@@ -59,19 +61,47 @@ class Blake2bTest {
 
     @Test
     void theReferenceKeyedVectorsByteForByte() {
-        try (Secret<SecretKind.Key> k = key(counting(64)); SecretArena arena = SecretArena.ofConfined()) {
+        try (Secret<SecretKind.Key> k = key(counting(64))) {
             for (int n = 0; n < KAT.length; n++) {
                 byte[] tag = new byte[64];
                 Blake2b.mac(k, MemorySegment.ofArray(counting(n)), MemorySegment.ofArray(tag));
                 assertEquals(KAT[n], HEX.formatHex(tag), "input of " + n + " bytes");
                 assertTrue(Blake2b.verify(k, MemorySegment.ofArray(counting(n)), MemorySegment.ofArray(tag)));
-                try (Secret<SecretKind.Key> derived = Blake2b.derive(k, MemorySegment.ofArray(counting(n)),
-                        SecretKind.Key.class, 64)) {
-                    assertEquals(KAT[n], HEX.formatHex(derived.insecureCopyToHeap()));
+            }
+        }
+    }
+
+    @Test
+    void aDerivedKeyIsPersonalisedAndNeverTheTagOfItsContext() throws Throwable {
+        // derive = crypto_generichash_blake2b_salt_personal(key, context, salt 0, "hardmem.derive"): checked against
+        // libsodium's one-shot call, and unlike mac on the same key and input (else a tag would be a key).
+        MethodHandle h = Sodium.handle("crypto_generichash_blake2b_salt_personal", FunctionDescriptor.of(JAVA_INT,
+                ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS));
+        byte[] keyBytes = counting(64);
+        try (Secret<SecretKind.Key> k = key(keyBytes); SecretArena arena = SecretArena.ofConfined();
+             Arena a = Arena.ofConfined()) {
+            MemorySegment personal = a.allocate(16);
+            personal.copyFrom(MemorySegment.ofArray(Blake2b.DERIVE_PERSONAL.getBytes(StandardCharsets.US_ASCII)));
+            for (int n : new int[] {0, 1, 3, 64, 1000}) {
+                for (int length : new int[] {16, 32, 64}) {
+                    MemorySegment expected = a.allocate(length);
+                    MemorySegment in = a.allocateFrom(ValueLayout.JAVA_BYTE, counting(n));
+                    int r = (int) h.invokeExact(expected, (long) length, in, (long) n,
+                            a.allocateFrom(ValueLayout.JAVA_BYTE, keyBytes), (long) keyBytes.length,
+                            MemorySegment.NULL, personal);
+                    assertEquals(0, r);
+                    byte[] want = expected.toArray(ValueLayout.JAVA_BYTE);
+                    try (Secret<SecretKind.Key> derived = Blake2b.derive(k, MemorySegment.ofArray(counting(n)),
+                            SecretKind.Key.class, length)) {
+                        assertArrayEquals(want, derived.insecureCopyToHeap(), n + " bytes, output " + length);
+                    }
+                    MemorySegment into = arena.allocate(length);
+                    Blake2b.derive(k, MemorySegment.ofArray(counting(n)), into);
+                    assertArrayEquals(want, into.toArray(ValueLayout.JAVA_BYTE));
+                    byte[] tag = new byte[length];
+                    Blake2b.mac(k, MemorySegment.ofArray(counting(n)), MemorySegment.ofArray(tag));
+                    assertFalse(Arrays.equals(want, tag), "the derived key is the tag of its context");
                 }
-                MemorySegment into = arena.allocate(64);
-                Blake2b.derive(k, MemorySegment.ofArray(counting(n)), into);
-                assertEquals(KAT[n], HEX.formatHex(into.toArray(ValueLayout.JAVA_BYTE)));
             }
         }
     }

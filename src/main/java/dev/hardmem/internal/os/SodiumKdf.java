@@ -53,6 +53,9 @@ public final class SodiumKdf {
                 FunctionDescriptor.of(JAVA_LONG));
         static final MethodHandle GENERICHASH_INIT = Sodium.handle("crypto_generichash_init",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG), HEAP);
+        static final MethodHandle GENERICHASH_INIT_PERSONAL = Sodium.handle(
+                "crypto_generichash_blake2b_init_salt_personal",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS), HEAP);
         static final MethodHandle GENERICHASH_UPDATE = Sodium.handle("crypto_generichash_update",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG), HEAP);
         static final MethodHandle GENERICHASH_FINAL = Sodium.handle("crypto_generichash_final",
@@ -157,6 +160,20 @@ public final class SodiumKdf {
     public static int blake2bInit(MemorySegment state, MemorySegment key, long outputLength) {
         try {
             return (int) Handles.GENERICHASH_INIT.invokeExact(state, key, key.byteSize(), outputLength);
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+
+    /**
+     * {@code crypto_generichash_blake2b_init_salt_personal(state, key, key.byteSize(), outputLength, NULL,
+     * personal)}: a zero salt, and {@code personal} (16 bytes) in BLAKE2b's personalisation parameter
+     */
+    public static int blake2bInitPersonal(MemorySegment state, MemorySegment key, long outputLength,
+                                          MemorySegment personal) {
+        try {
+            return (int) Handles.GENERICHASH_INIT_PERSONAL.invokeExact(state, key, key.byteSize(), outputLength,
+                    MemorySegment.NULL, personal);
         } catch (Throwable t) {
             throw Libc.rethrow(t);
         }
