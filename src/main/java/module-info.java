@@ -11,4 +11,5 @@ module dev.hardmem {
     exports dev.hardmem.guarded;
     exports dev.hardmem.nonce;
     exports dev.hardmem.aead;
+    exports dev.hardmem.crypto;
 }
