@@ -6,7 +6,6 @@ import dev.hardmem.SecretKind;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * What sealing and opening share: the checks made before any nonce is consumed or any key is read, and the one
@@ -86,11 +85,11 @@ final class AeadCore {
      *
      * @return whether the tag verified; if not, nothing was written to {@code destination}
      */
-    static boolean open(AeadBackend backend, AeadAlgorithm algorithm, Secret<SecretKind.Key> key, byte[] nonce,
+    static boolean open(AeadBackend backend, AeadAlgorithm algorithm, Secret<SecretKind.Key> key, MemorySegment nonce,
                         MemorySegment ciphertext, MemorySegment aad, MemorySegment destination) {
         long length = ciphertext.byteSize() - algorithm.tagLength();
         try (Arena plain = Arena.ofConfined(); SecretArena scratch = SecretArena.ofConfined()) {
-            MemorySegment n = plain.allocate(nonce.length).copyFrom(MemorySegment.ofArray(nonce));
+            MemorySegment n = copy(nonce, plain);
             MemorySegment c = ciphertext.isNative() ? ciphertext : copy(ciphertext, plain);
             MemorySegment a = aad.isNative() ? aad : copy(aad, plain);
             MemorySegment p = scratch.allocate(length);
@@ -100,11 +99,6 @@ final class AeadCore {
             }
             return verified;
         }
-    }
-
-    /** {@return the first {@code length} bytes of {@code segment} on the heap: public bytes only (a nonce)} */
-    static byte[] head(MemorySegment segment, int length) {
-        return segment.asSlice(0, length).toArray(ValueLayout.JAVA_BYTE);
     }
 
     private static MemorySegment copy(MemorySegment source, Arena into) {

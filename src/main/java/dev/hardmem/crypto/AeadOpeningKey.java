@@ -105,7 +105,7 @@ public final class AeadOpeningKey {
                     + "-byte nonces; this one has " + nonce.length() + " bytes");
         }
         AeadCore.checkReadable(ciphertext, "ciphertext");
-        return openChecked(nonce.bytes(), ciphertext, aad, destination);
+        return openChecked(MemorySegment.ofArray(nonce.bytes()), ciphertext, aad, destination);
     }
 
     /**
@@ -137,10 +137,11 @@ public final class AeadOpeningKey {
             AeadCore.checkReadable(destination, "destination");
             throw tooShort(message.byteSize(), "message", n + algorithm.tagLength());
         }
-        return openChecked(AeadCore.head(message, n), message.asSlice(n), aad, destination);
+        return openChecked(message.asSlice(0, n), message.asSlice(n), aad, destination);
     }
 
-    private long openChecked(byte[] nonce, MemorySegment ciphertext, MemorySegment aad, MemorySegment destination)
+    /** Checks everything, then opens: {@code nonce} is read only once every size has been checked. */
+    private long openChecked(MemorySegment nonce, MemorySegment ciphertext, MemorySegment aad, MemorySegment destination)
             throws AEADBadTagException {
         AeadCore.checkReadable(aad, "aad");
         int tag = algorithm.tagLength();
