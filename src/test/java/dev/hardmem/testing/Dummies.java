@@ -8,6 +8,9 @@ import dev.hardmem.SecretKind;
 import dev.hardmem.aead.Algorithm;
 import dev.hardmem.aead.OpeningKey;
 import dev.hardmem.aead.SealingKey;
+import dev.hardmem.crypto.AeadAlgorithm;
+import dev.hardmem.crypto.AeadOpeningKey;
+import dev.hardmem.crypto.AeadSealingKey;
 import dev.hardmem.guarded.Allocation;
 import dev.hardmem.guarded.GuardPolicy;
 import dev.hardmem.guarded.GuardedAllocator;
@@ -101,6 +104,11 @@ public final class Dummies {
         // no cleaner frees it in the middle of another test that counts frees.
         register(SealingKey.class, () -> SealingKey.of(Algorithm.CHACHA20_POLY1305, keptKey()));
         register(OpeningKey.class, () -> OpeningKey.of(Algorithm.CHACHA20_POLY1305, AeadKey.KEY));
+
+        // ------------------------------------------------------------ dev.hardmem.crypto
+        // As above, with keys of their own: a secret serves one algorithm, across the JCA and native paths.
+        register(AeadSealingKey.class, () -> AeadSealingKey.of(AeadAlgorithm.XCHACHA20_POLY1305, keptKey()));
+        register(AeadOpeningKey.class, () -> AeadOpeningKey.of(AeadAlgorithm.XCHACHA20_POLY1305, keptKey()));
     }
 
     private Dummies() {
