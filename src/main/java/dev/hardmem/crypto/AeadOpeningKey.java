@@ -141,8 +141,8 @@ public final class AeadOpeningKey {
     }
 
     /** Checks everything, then opens: {@code nonce} is read only once every size has been checked. */
-    private long openChecked(MemorySegment nonce, MemorySegment ciphertext, MemorySegment aad, MemorySegment destination)
-            throws AEADBadTagException {
+    private long openChecked(MemorySegment nonce, MemorySegment ciphertext, MemorySegment aad,
+                             MemorySegment destination) throws AEADBadTagException {
         AeadCore.checkReadable(aad, "aad");
         int tag = algorithm.tagLength();
         long length = ciphertext.byteSize() - tag;

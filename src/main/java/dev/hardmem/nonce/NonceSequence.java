@@ -13,7 +13,8 @@ package dev.hardmem.nonce;
  * <h2>One sequence, one key</h2>
  * A sequence serves one key. {@code dev.hardmem.aead.SealingKey} binds the sequence it is given, refuses a sequence
  * already bound to another key, and refuses any nonce whose {@link UnusedNonce#sequence()} is not its own
- * sequence; so does {@code dev.hardmem.crypto.AeadSealingKey}. This matters when two keys use sequences that overlap (two counters with the same prefix): a nonce of
+ * sequence; so does {@code dev.hardmem.crypto.AeadSealingKey}. This matters when two keys use sequences that
+ * overlap (two counters with the same prefix): a nonce of
  * key A's sequence used with key B could be one that B's own sequence hands out later. The binding is the key's
  * business: no public method of a sequence binds it, so no holder of a sequence can keep it from its key.
  * Sequences are compared by identity ({@link #equals} and {@link #hashCode} are final).

@@ -15,7 +15,8 @@
  * ChaCha20-Poly1305) and {@link dev.hardmem.nonce.RandomNonceSequence} (192 random bits, for XChaCha20-Poly1305)
  * are the sequences to use. {@link dev.hardmem.nonce.InsecureNonceSequence} lets code choose the
  * nonces (known-answer tests, protocols that dictate them) and is named so a reviewer can find it.
- * {@code dev.hardmem.aead} and {@code dev.hardmem.crypto} consume these types; other encryption code can consume them the same way: give
+ * {@code dev.hardmem.aead} and {@code dev.hardmem.crypto} consume these types; other encryption code can consume
+ * them the same way: give
  * each key a sequence of its own, check that a nonce comes from that sequence,
  * {@link dev.hardmem.nonce.UnusedNonce#consume consume} it, then encrypt with the bytes of the
  * {@link dev.hardmem.nonce.UsedNonce}.

@@ -21,6 +21,7 @@ import javax.crypto.AEADBadTagException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import static dev.hardmem.crypto.Vectors.bytes;
@@ -41,7 +42,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class AeadBadInputTest {
     private static final byte MARKER = 0x5A;
-    private static final byte[] PLAINTEXT = "attack at dawn, bring snacks".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] PLAINTEXT = "attack at dawn, bring snacks".getBytes(StandardCharsets.US_ASCII);
     private static final MemorySegment NO_AAD = MemorySegment.NULL;
 
     private static void assumeRuns(AeadAlgorithm a) {
@@ -64,7 +65,8 @@ class AeadBadInputTest {
         assumeRuns(a);
         for (int size : new int[] {1, 16, 31, 33, 64}) {
             try (Secret<SecretKind.Key> k = Secret.random(SecretKind.Key.class, size)) {
-                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AeadSealingKey.of(a, k));
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> AeadSealingKey.of(a, k));
                 assertTrue(e.getMessage().contains("32-byte key, this one has " + size + " bytes"), e.getMessage());
                 assertThrows(IllegalArgumentException.class, () -> AeadOpeningKey.of(a, k));
             }

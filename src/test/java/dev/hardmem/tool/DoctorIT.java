@@ -129,7 +129,8 @@ class DoctorIT {
         Map<?, ?> mcaps = (Map<?, ?>) ((Map<?, ?>) MiniJson.parse(mj.stdout())).get("capabilities");
         assertEquals(null, mcaps.get("libsodium"));
         assertEquals(Boolean.FALSE, mcaps.get("aes256gcm"));
-        assertTrue(String.valueOf(mcaps.get("libsodiumDetail")).contains("names no loadable library"), mcaps.toString());
+        assertTrue(String.valueOf(mcaps.get("libsodiumDetail")).contains("names no loadable library"),
+                mcaps.toString());
     }
 
     /** {@return the line of the table whose key is {@code key}} */
