@@ -92,7 +92,9 @@ public enum AeadAlgorithm {
 
     /**
      * {@return whether this algorithm can run here: libsodium was found, and, for AES-256-GCM, the CPU has what
-     * libsodium's AES-GCM needs} Never throws.
+     * libsodium's AES-GCM needs} It throws nothing where native access is granted, as all of hardmem needs
+     * ({@code --enable-native-access}); where it is denied, the first native call of hardmem throws
+     * {@link UnsatisfiedLinkError} naming the flag.
      */
     public boolean isAvailable() {
         return AeadBackend.available(this);
