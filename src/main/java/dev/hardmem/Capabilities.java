@@ -6,6 +6,7 @@ import dev.hardmem.internal.os.Memory;
 import dev.hardmem.internal.os.Platform;
 import dev.hardmem.internal.os.Proc;
 import dev.hardmem.internal.os.Smaps;
+import dev.hardmem.internal.os.Sodium;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -39,11 +40,13 @@ public final class Capabilities {
     private final boolean swapOn;
     private final int ptraceScope;
     private final String kernel;
+    private final String libsodium;
+    private final boolean libsodiumWorks;
 
     private Capabilities(long pageSize, long memlockSoft, long memlockHard, boolean capIpcLock, String memfdSecret,
                          boolean madvDontdump, boolean madvWipeonfork, long coreSoft, long coreHard,
                          String corePattern, int dumpable, long maxMapCount, int mappings, boolean swapOn,
-                         int ptraceScope, String kernel) {
+                         int ptraceScope, String kernel, String libsodium, boolean libsodiumWorks) {
         this.pageSize = pageSize;
         this.memlockSoft = memlockSoft;
         this.memlockHard = memlockHard;
@@ -60,6 +63,8 @@ public final class Capabilities {
         this.swapOn = swapOn;
         this.ptraceScope = ptraceScope;
         this.kernel = kernel;
+        this.libsodium = libsodium;
+        this.libsodiumWorks = libsodiumWorks;
     }
 
     /**
@@ -79,7 +84,8 @@ public final class Capabilities {
                 Libc.prctl(Platform.PR_GET_DUMPABLE, 0),
                 Proc.readLong("/proc/sys/vm/max_map_count", -1), Smaps.countMappings(), readSwapOn(),
                 (int) Proc.readLong("/proc/sys/kernel/yama/ptrace_scope", -1),
-                Objects.requireNonNullElse(Proc.readLine("/proc/sys/kernel/osrelease"), "unknown"));
+                Objects.requireNonNullElse(Proc.readLine("/proc/sys/kernel/osrelease"), "unknown"),
+                Sodium.available() ? Sodium.version() : Sodium.missingReason(), Sodium.available());
     }
 
     /** {@return bytes per page ({@code sysconf(_SC_PAGESIZE)})} */
@@ -163,6 +169,19 @@ public final class Capabilities {
     /** {@return the kernel release ({@code /proc/sys/kernel/osrelease}), or {@code "unknown"}} */
     public String kernel() {
         return kernel;
+    }
+
+    /**
+     * {@return libsodium's version ({@code sodium_version_string()}) if it was found and initialised, otherwise why
+     * not, in words} The native crypto of {@code dev.hardmem.crypto} needs it; nothing else does.
+     */
+    public String libsodium() {
+        return libsodium;
+    }
+
+    /** {@return whether libsodium was found and initialised: the native crypto of {@code dev.hardmem.crypto} runs} */
+    public boolean libsodiumWorks() {
+        return libsodiumWorks;
     }
 
     /** {@return whether {@code memfd_secret(2)} worked end to end} */

@@ -3,9 +3,13 @@ package dev.hardmem;
 import dev.hardmem.aead.Algorithm;
 import dev.hardmem.aead.OpeningKey;
 import dev.hardmem.aead.SealingKey;
+import dev.hardmem.crypto.AeadAlgorithm;
+import dev.hardmem.crypto.AeadOpeningKey;
+import dev.hardmem.crypto.AeadSealingKey;
 import dev.hardmem.nonce.CounterNonceSequence;
 import dev.hardmem.nonce.InsecureNonceSequence;
 import dev.hardmem.nonce.NonceSequence;
+import dev.hardmem.nonce.RandomNonceSequence;
 import dev.hardmem.testing.Dummies;
 import dev.hardmem.testing.NullHostility.Case;
 import dev.hardmem.testing.NullHostility.Receiver;
@@ -46,7 +50,8 @@ class NullArgumentsTest {
      * fewer means it lost part of the API.
      */
     private static final int AT_LEAST = 25;
-    private static final Map<String, Integer> AT_LEAST_IN = Map.of("dev.hardmem.aead", 17, "dev.hardmem.nonce", 2);
+    private static final Map<String, Integer> AT_LEAST_IN = Map.of("dev.hardmem.aead", 17, "dev.hardmem.nonce", 2,
+            "dev.hardmem.crypto", 20);
 
     /**
      * Values unlike the dummies, beside which each null is checked once more: a segment on the heap where the
@@ -65,6 +70,7 @@ class NullArgumentsTest {
         if (c == NonceSequence.class) {
             return List.of(
                     new Receiver("counter", CounterNonceSequence::withRandomPrefix),
+                    new Receiver("random", RandomNonceSequence::of192Bits),
                     new Receiver("insecure", () -> new InsecureNonceSequence(4) {
                         @Override
                         protected boolean nextNonce(byte[] destination) {
@@ -82,6 +88,14 @@ class NullArgumentsTest {
         if (c == OpeningKey.class) {
             return Arrays.stream(Algorithm.values())
                     .map(a -> new Receiver(a.name(), () -> OpeningKey.of(a, Dummies.keptKey()))).toList();
+        }
+        if (c == AeadSealingKey.class) {
+            return Arrays.stream(AeadAlgorithm.values()).filter(AeadAlgorithm::isAvailable)
+                    .map(a -> new Receiver(a.name(), () -> AeadSealingKey.of(a, Dummies.keptKey()))).toList();
+        }
+        if (c == AeadOpeningKey.class) {
+            return Arrays.stream(AeadAlgorithm.values()).filter(AeadAlgorithm::isAvailable)
+                    .map(a -> new Receiver(a.name(), () -> AeadOpeningKey.of(a, Dummies.keptKey()))).toList();
         }
         return NullHostility.dummyReceiver(c);
     }

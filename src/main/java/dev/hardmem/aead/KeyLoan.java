@@ -1,6 +1,7 @@
 package dev.hardmem.aead;
 
 import dev.hardmem.Secret;
+import dev.hardmem.internal.keys.KeyUses;
 
 import java.util.Objects;
 import javax.crypto.SecretKey;

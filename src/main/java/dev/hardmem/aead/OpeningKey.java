@@ -3,6 +3,7 @@ package dev.hardmem.aead;
 import dev.hardmem.Secret;
 import dev.hardmem.SecretArena;
 import dev.hardmem.SecretKind;
+import dev.hardmem.internal.keys.KeyUses;
 import dev.hardmem.nonce.UsedNonce;
 
 import java.lang.foreign.MemorySegment;
@@ -80,7 +81,7 @@ public final class OpeningKey {
         Objects.requireNonNull(algorithm, "algorithm");
         Objects.requireNonNull(key, "key");
         SealingKey.checkKey(algorithm, key);
-        KeyUses.takeForOpening(key, algorithm);
+        KeyUses.takeForOpening(key, algorithm.displayName());
         return new OpeningKey(algorithm, key);
     }
 

@@ -2,6 +2,7 @@ package dev.hardmem.aead;
 
 import dev.hardmem.Secret;
 import dev.hardmem.SecretKind;
+import dev.hardmem.internal.keys.KeyUses;
 import dev.hardmem.nonce.CounterNonceSequence;
 import dev.hardmem.nonce.NonceSequence;
 import dev.hardmem.nonce.UnusedNonce;
@@ -105,7 +106,7 @@ public final class SealingKey {
             throw new IllegalArgumentException(algorithm.displayName() + " takes " + algorithm.nonceLength()
                     + "-byte nonces; the sequence makes " + sequence.nonceLength() + "-byte ones");
         }
-        KeyUses.takeForSealing(key, algorithm, sequence);
+        KeyUses.takeForSealing(key, algorithm.displayName(), sequence);
         return new SealingKey(algorithm, key, sequence);
     }
 

@@ -6,13 +6,15 @@ package dev.hardmem.nonce;
  * call and on every later one, and never wraps.
  *
  * <p>The kinds are {@link CounterNonceSequence} (a fixed prefix followed by a big-endian counter: 96 bits for
- * AES-GCM and ChaCha20-Poly1305) and {@link InsecureNonceSequence} (the caller chooses the nonces: known-answer
- * tests, protocols that dictate them). The hierarchy is sealed: no other kind exists.
+ * AES-GCM and ChaCha20-Poly1305), {@link RandomNonceSequence} (192 random bits, for XChaCha20-Poly1305) and
+ * {@link InsecureNonceSequence} (the caller chooses the nonces: known-answer tests, protocols that dictate them).
+ * The hierarchy is sealed: no other kind exists.
  *
  * <h2>One sequence, one key</h2>
  * A sequence serves one key. {@code dev.hardmem.aead.SealingKey} binds the sequence it is given, refuses a sequence
  * already bound to another key, and refuses any nonce whose {@link UnusedNonce#sequence()} is not its own
- * sequence. This matters when two keys use sequences that overlap (two counters with the same prefix): a nonce of
+ * sequence; so does {@code dev.hardmem.crypto.AeadSealingKey}. This matters when two keys use sequences that
+ * overlap (two counters with the same prefix): a nonce of
  * key A's sequence used with key B could be one that B's own sequence hands out later. The binding is the key's
  * business: no public method of a sequence binds it, so no holder of a sequence can keep it from its key.
  * Sequences are compared by identity ({@link #equals} and {@link #hashCode} are final).
@@ -21,14 +23,14 @@ package dev.hardmem.nonce;
  * All methods may be called from any number of threads; {@link #next()} is serialised per sequence.
  *
  * <h2>Security guarantees</h2>
- * Guaranteed: within one sequence, no two calls to {@link #next()} return the same nonce (for an
- * {@link InsecureNonceSequence}, as far as its subclass makes them unique), and an exhausted sequence stays
- * exhausted. Not
+ * Guaranteed: within one sequence, no two calls to {@link #next()} return the same nonce (for a
+ * {@link RandomNonceSequence}, with the probability given there; for an {@link InsecureNonceSequence}, as far as
+ * its subclass makes them unique), and an exhausted sequence stays exhausted. Not
  * guaranteed: uniqueness across two sequences the caller created for the same key; hardmem cannot see that two
  * sequences serve the same key bytes, whether in one process or across restarts. Nonces are public values and
  * are kept on the Java heap.
  */
-public abstract sealed class NonceSequence permits CounterNonceSequence, InsecureNonceSequence {
+public abstract sealed class NonceSequence permits CounterNonceSequence, RandomNonceSequence, InsecureNonceSequence {
     private final int nonceLength;
     private final Object lock = new Object();
     private boolean exhausted; // guarded by lock

@@ -12,9 +12,11 @@
  *
  * <p>{@link dev.hardmem.nonce.NonceSequence} mints {@link dev.hardmem.nonce.UnusedNonce}s and is the only way to
  * get one. {@link dev.hardmem.nonce.CounterNonceSequence} (a fixed prefix and a counter: 96 bits for AES-GCM and
- * ChaCha20-Poly1305) is the sequence to use. {@link dev.hardmem.nonce.InsecureNonceSequence} lets code choose the
+ * ChaCha20-Poly1305) and {@link dev.hardmem.nonce.RandomNonceSequence} (192 random bits, for XChaCha20-Poly1305)
+ * are the sequences to use. {@link dev.hardmem.nonce.InsecureNonceSequence} lets code choose the
  * nonces (known-answer tests, protocols that dictate them) and is named so a reviewer can find it.
- * {@code dev.hardmem.aead} is a consumer of these types; other encryption code can consume them the same way: give
+ * {@code dev.hardmem.aead} and {@code dev.hardmem.crypto} consume these types; other encryption code can consume
+ * them the same way: give
  * each key a sequence of its own, check that a nonce comes from that sequence,
  * {@link dev.hardmem.nonce.UnusedNonce#consume consume} it, then encrypt with the bytes of the
  * {@link dev.hardmem.nonce.UsedNonce}.

@@ -2,6 +2,7 @@ package dev.hardmem.tool;
 
 import dev.hardmem.Capabilities;
 import dev.hardmem.Hardening;
+import dev.hardmem.crypto.AeadAlgorithm;
 import dev.hardmem.guarded.GuardedAllocator;
 import dev.hardmem.guarded.Stats;
 import dev.hardmem.internal.alloc.region.Layout;
@@ -106,6 +107,7 @@ final class Doctor {
                 + ", core_pattern " + (c.corePattern() == null ? "unreadable" : c.corePattern()),
                 c.coreDumpsPossible() ? "a crash can write a core; secret pages are excluded by MADV_DONTDUMP"
                         : "this process writes no core file"));
+        rows.add(new Row("libsodium", c.libsodiumWorks() ? c.libsodium() : "missing", libsodiumMeaning(c)));
         long room = c.maxMapCount() - c.mappings();
         rows.add(new Row("mappings", String.format(Locale.ROOT, "%,d of %,d (vm.max_map_count)", c.mappings(),
                 c.maxMapCount()), String.format(Locale.ROOT,
@@ -122,6 +124,16 @@ final class Doctor {
                         : "same-user debuggers are refused (" + (c.dumpable() == 0 ? "not dumpable" : "ptrace scope")
                         + ")"));
         return rows;
+    }
+
+    private static String libsodiumMeaning(Capabilities c) {
+        if (!c.libsodiumWorks()) {
+            return "dev.hardmem.crypto cannot run (" + c.libsodium() + "); install libsodium (Debian, Ubuntu:"
+                    + " libsodium23; Fedora: libsodium); dev.hardmem.aead (JCA) works without it";
+        }
+        return "native AEAD on segments (dev.hardmem.crypto): XChaCha20-Poly1305, ChaCha20-Poly1305"
+                + (AeadAlgorithm.AES_256_GCM.isAvailable() ? ", AES-256-GCM"
+                : "; not AES-256-GCM, which libsodium runs only with AES-NI and PCLMULQDQ");
     }
 
     private static String ptraceMeaning(Capabilities c) {
@@ -156,6 +168,9 @@ final class Doctor {
         caps.put("mappings", c.mappings());
         caps.put("swapOn", c.swapOn());
         caps.put("ptraceScope", c.ptraceScope() < 0 ? null : c.ptraceScope());
+        caps.put("libsodium", c.libsodiumWorks() ? c.libsodium() : null);
+        caps.put("libsodiumDetail", c.libsodiumWorks() ? null : c.libsodium());
+        caps.put("aes256gcm", AeadAlgorithm.AES_256_GCM.isAvailable());
         List<Object> meanings = new ArrayList<>();
         for (Row r : rows) {
             meanings.add(Map.of("key", r.key(), "value", r.value(), "meaning", r.meaning()));

@@ -1,85 +1,97 @@
 package dev.hardmem.crypto;
 
-import dev.hardmem.ConstantTime;
+import dev.hardmem.Capabilities;
 import dev.hardmem.Secret;
-import dev.hardmem.SecretArena;
 import dev.hardmem.SecretKind;
+import dev.hardmem.aead.Algorithm;
+import dev.hardmem.aead.OpeningKey;
+import dev.hardmem.aead.Sealed;
+import dev.hardmem.aead.SealingKey;
 import dev.hardmem.testing.ChildJvm;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * In a JVM where libsodium cannot be loaded ({@code -Ddev.hardmem.libsodium=/nonexistent}), every entry point of
- * the key derivation and password hashing refuses with {@link UnsupportedOperationException} naming the package to
- * install, and what needs no libsodium (secrets, {@code ConstantTime}) keeps working.
+ * Where libsodium is missing (a child JVM told to load it from a path that does not exist), every native type
+ * refuses with {@link UnsupportedOperationException} naming the package to install, the algorithms say they are
+ * unavailable without throwing, {@link Capabilities} says why, and the JCA path of {@code dev.hardmem.aead} still
+ * seals and opens. The control: the same child with the real library runs everything.
  */
 class MissingLibsodiumTest {
-    /** Each call, by name. */
-    private static Map<String, Runnable> calls(Secret<SecretKind.Key> key, Secret<SecretKind.Password> pw,
-                                               MemorySegment out) {
-        MemorySegment none = MemorySegment.ofArray(new byte[0]);
-        MemorySegment salt = MemorySegment.ofArray(new byte[16]);
-        Map<String, Runnable> m = new LinkedHashMap<>();
-        m.put("Hkdf.extract", () -> Hkdf.SHA256.extract(none, key));
-        m.put("Hkdf.expand", () -> Hkdf.SHA256.expand(key, none, out));
-        m.put("Hkdf.expand to a secret", () -> Hkdf.SHA512.expand(key, none, SecretKind.Key.class, 32));
-        m.put("Hkdf.derive", () -> Hkdf.SHA256.derive(key, none, none, out));
-        m.put("Hkdf.derive to a secret", () -> Hkdf.SHA256.derive(key, none, none, SecretKind.Key.class, 32));
-        m.put("Blake2b.mac", () -> Blake2b.mac(key, none, out));
-        m.put("Blake2b.verify", () -> Blake2b.verify(key, none, out));
-        m.put("Blake2b.derive", () -> Blake2b.derive(key, none, out));
-        m.put("Blake2b.derive to a secret", () -> Blake2b.derive(key, none, SecretKind.Key.class, 32));
-        m.put("Argon2id.of", () -> Argon2id.of(2, 1 << 20));
-        m.put("Argon2id.deriveKey", () -> Argon2id.INTERACTIVE.deriveKey(pw, salt, out));
-        m.put("Argon2id.deriveKey to a secret", () -> Argon2id.INTERACTIVE.deriveKey(pw, salt,
-                SecretKind.Key.class, 32));
-        m.put("Argon2id.hash", () -> Argon2id.INTERACTIVE.hash(pw));
-        m.put("Argon2id.verify", () -> Argon2id.verify("$argon2id$v=19$m=256,t=3,p=1$MDEyMzQ1Njc"
-                + "$G5ajKFCoUzaXRLdz7UJb5wGkb2Xt+X5/GQjUYtS2+TE", pw));
-        m.put("Argon2id.needsRehash", () -> Argon2id.INTERACTIVE.needsRehash("$argon2id$v=19$m=256,t=3,p=1$x$y"));
-        return m;
+    /** Runs in the child: prints one line per check, {@code ok} or what went wrong. */
+    public static void main(String[] args) throws Exception {
+        boolean missing = args[0].equals("missing");
+        for (AeadAlgorithm a : AeadAlgorithm.values()) {
+            try (Secret<SecretKind.Key> k = Secret.random(SecretKind.Key.class, 32)) { // a secret serves one algorithm
+                System.out.println(a + ".isAvailable " + a.isAvailable());
+                report(a + " sealing", () -> AeadSealingKey.of(a, k));
+                report(a + " opening", () -> AeadOpeningKey.of(a, k));
+                report(a + " max", a::maxPlaintextLength);
+            }
+        }
+        Capabilities c = Capabilities.probe();
+        System.out.println("capabilities " + c.libsodiumWorks() + " " + c.libsodium());
+        try (Secret<SecretKind.Key> k = Secret.random(SecretKind.Key.class, 32)) {
+            Sealed s = SealingKey.of(Algorithm.CHACHA20_POLY1305, k).seal(MemorySegment.ofArray(new byte[] {7}),
+                    MemorySegment.NULL);
+            byte[] back = new byte[1];
+            OpeningKey.of(Algorithm.CHACHA20_POLY1305, k).open(s.nonce(), MemorySegment.ofArray(s.ciphertext()),
+                    MemorySegment.NULL, MemorySegment.ofArray(back));
+            System.out.println("jca " + (back[0] == 7 ? "works" : "BROKEN"));
+        }
+        System.out.println(missing ? "child: missing" : "child: present");
     }
 
-    /** The child: prints one line per call, {@code name: ExceptionClass: message}, then whether the rest works. */
-    public static final class Child {
-        public static void main(String[] args) {
-            try (Secret<SecretKind.Key> key = Secret.random(SecretKind.Key.class, 32);
-                 Secret<SecretKind.Password> pw = Secret.fromCharsWiping(SecretKind.Password.class,
-                         "password".toCharArray());
-                 SecretArena arena = SecretArena.ofConfined()) {
-                MemorySegment out = arena.allocate(32);
-                calls(key, pw, out).forEach((name, call) -> {
-                    try {
-                        call.run();
-                        System.out.println(name + ": returned");
-                    } catch (RuntimeException e) {
-                        System.out.println(name + ": " + e.getClass().getName() + ": " + e.getMessage());
-                    }
-                });
-                System.out.println("ConstantTime: " + ConstantTime.equals(key, key));
-            }
+    private interface Call {
+        Object run();
+    }
+
+    private static void report(String what, Call call) {
+        try {
+            call.run();
+            System.out.println(what + " made");
+        } catch (UnsupportedOperationException e) {
+            System.out.println(what + " refused: " + e.getMessage());
         }
     }
 
     @Test
-    void everyEntryPointRefusesNamingThePackageAndTheRestWorks() throws Exception {
-        ChildJvm.Result r = ChildJvm.run(List.of(), List.of("-Ddev.hardmem.libsodium=/nonexistent"), Child.class);
+    void withoutLibsodiumTheNativeTypesRefuseNamingThePackageAndJcaStillWorks() throws Exception {
+        ChildJvm.Result r = ChildJvm.run(List.of(), List.of("-Ddev.hardmem.libsodium=/nonexistent/libsodium.so"),
+                MissingLibsodiumTest.class, "missing");
         assertEquals(0, r.exitCode(), r.output());
-        List<String> lines = r.stdout().lines().toList();
-        int n = calls(null, null, null).size();
-        assertEquals(n + 1, lines.size(), r.output());
-        for (String line : lines.subList(0, n)) {
-            assertTrue(line.contains(": java.lang.UnsupportedOperationException: hardmem's native crypto needs"
-                    + " libsodium") && line.contains("apt-get install libsodium23")
-                    && line.contains("/nonexistent"), line);
+        String out = r.stdout();
+        for (AeadAlgorithm a : AeadAlgorithm.values()) {
+            assertTrue(out.contains(a + ".isAvailable false"), r.output());
+            for (String what : List.of(" sealing", " opening", " max")) {
+                assertTrue(out.contains(a + what + " refused: hardmem's native crypto needs libsodium, which is"
+                        + " missing: -Ddev.hardmem.libsodium=/nonexistent/libsodium.so names no loadable library."
+                        + " Install it (Debian and Ubuntu: apt-get install libsodium23"), a + what + "\n"
+                        + r.output());
+            }
         }
-        assertEquals("ConstantTime: true", lines.get(n));
+        assertTrue(out.contains("capabilities false -Ddev.hardmem.libsodium=/nonexistent/libsodium.so names no"
+                + " loadable library"), r.output());
+        assertTrue(out.contains("jca works"), r.output());
+        assertTrue(r.stderr().isEmpty(), r.output());
+    }
+
+    @Test
+    void theControlWithLibsodiumMakesEveryKey() throws Exception {
+        ChildJvm.Result r = ChildJvm.run(List.of(), List.of(), MissingLibsodiumTest.class, "present");
+        assertEquals(0, r.exitCode(), r.output());
+        for (AeadAlgorithm a : AeadAlgorithm.values()) {
+            if (a.isAvailable()) {
+                assertTrue(r.stdout().contains(a + " sealing made") && r.stdout().contains(a + " opening made"),
+                        r.output());
+            }
+        }
+        assertTrue(r.stdout().contains("capabilities true 1."), r.output());
+        assertTrue(r.stdout().contains("jca works"), r.output());
     }
 }

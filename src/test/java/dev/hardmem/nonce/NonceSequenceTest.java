@@ -21,14 +21,17 @@ class NonceSequenceTest {
     @Test
     void theHierarchyIsSealed() {
         assertTrue(NonceSequence.class.isSealed());
-        assertEquals(2, NonceSequence.class.getPermittedSubclasses().length);
+        assertEquals(3, NonceSequence.class.getPermittedSubclasses().length);
         assertTrue(Modifier.isFinal(CounterNonceSequence.class.getModifiers()));
+        assertTrue(Modifier.isFinal(RandomNonceSequence.class.getModifiers()));
+        assertEquals(0, RandomNonceSequence.class.getConstructors().length);
         assertEquals(0, CounterNonceSequence.class.getConstructors().length);
     }
 
     @Test
     void toStringShowsTheKindNotTheState() {
         assertEquals("CounterNonceSequence[12-byte nonces]", CounterNonceSequence.of(new byte[4], 8).toString());
+        assertEquals("RandomNonceSequence[24-byte nonces]", RandomNonceSequence.of192Bits().toString());
     }
 
     @Test

@@ -10,6 +10,9 @@ import dev.hardmem.aead.KeyLoan;
 import dev.hardmem.aead.OpeningKey;
 import dev.hardmem.aead.SealingKey;
 import dev.hardmem.crypto.Argon2id;
+import dev.hardmem.crypto.AeadAlgorithm;
+import dev.hardmem.crypto.AeadOpeningKey;
+import dev.hardmem.crypto.AeadSealingKey;
 import dev.hardmem.guarded.Allocation;
 import dev.hardmem.guarded.GuardPolicy;
 import dev.hardmem.guarded.GuardedAllocator;
@@ -106,6 +109,9 @@ public final class Dummies {
         register(KeyLoan.Borrower.class, () -> (KeyLoan.Borrower<Object, RuntimeException>) k -> null);
 
         // ------------------------------------------------------------ dev.hardmem.crypto
+        // As above, with keys of their own: a secret serves one algorithm, across the JCA and native paths.
+        register(AeadSealingKey.class, () -> AeadSealingKey.of(AeadAlgorithm.XCHACHA20_POLY1305, keptKey()));
+        register(AeadOpeningKey.class, () -> AeadOpeningKey.of(AeadAlgorithm.XCHACHA20_POLY1305, keptKey()));
         // Libsodium's smallest limits: one pass over 8 KiB, so that every call the walks make is quick.
         register(Argon2id.class, () -> Argon2id.of(1, 8192));
     }

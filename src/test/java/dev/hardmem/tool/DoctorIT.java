@@ -107,6 +107,32 @@ class DoctorIT {
         assertEquals(0L, caps.get("coreSoft"));
     }
 
+    @Test
+    void libsodiumIsReportedWithItsVersionOrAsMissingWithThePackageToInstall() throws Exception {
+        ChildJvm.Result r = jar(List.of(), "doctor");
+        assertEquals(0, r.exitCode(), r.output());
+        String found = row(r, "libsodium");
+        assertTrue(found.matches("  libsodium +1\\.0\\.\\d+ .*XChaCha20-Poly1305.*"), found);
+        ChildJvm.Result j = jar(List.of(), "doctor", "--json");
+        Map<?, ?> caps = (Map<?, ?>) ((Map<?, ?>) MiniJson.parse(j.stdout())).get("capabilities");
+        assertTrue(String.valueOf(caps.get("libsodium")).startsWith("1.0."), caps.toString());
+        assertEquals(null, caps.get("libsodiumDetail"));
+
+        // Missing: reported, and not a reason to fail the verdict (nothing but dev.hardmem.crypto needs it).
+        List<String> hidden = List.of("-Ddev.hardmem.libsodium=/nonexistent/libsodium.so");
+        ChildJvm.Result m = jar(List.of(), hidden, "doctor");
+        assertEquals(0, m.exitCode(), m.output());
+        String missing = row(m, "libsodium");
+        assertTrue(missing.contains("missing") && missing.contains("libsodium23")
+                && missing.contains("names no loadable library"), missing);
+        ChildJvm.Result mj = jar(List.of(), hidden, "doctor", "--json");
+        Map<?, ?> mcaps = (Map<?, ?>) ((Map<?, ?>) MiniJson.parse(mj.stdout())).get("capabilities");
+        assertEquals(null, mcaps.get("libsodium"));
+        assertEquals(Boolean.FALSE, mcaps.get("aes256gcm"));
+        assertTrue(String.valueOf(mcaps.get("libsodiumDetail")).contains("names no loadable library"),
+                mcaps.toString());
+    }
+
     /** {@return the line of the table whose key is {@code key}} */
     private static String row(ChildJvm.Result r, String key) {
         return r.stdout().lines().filter(l -> l.startsWith("  " + key + "  ")).findFirst()

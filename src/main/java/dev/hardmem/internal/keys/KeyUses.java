@@ -1,37 +1,39 @@
-package dev.hardmem.aead;
+package dev.hardmem.internal.keys;
 
-import dev.hardmem.Secret;
-import dev.hardmem.nonce.NonceSequence;
-
-import java.util.Locale;
 import java.util.Map;
 import java.util.WeakHashMap;
 
 /**
- * What each secret and each nonce sequence has been taken for: a secret serves one algorithm (an AEAD
- * {@link Algorithm}, with at most one {@link SealingKey}, or one JCA algorithm it is {@linkplain KeyLoan lent} to);
- * a sequence serves one {@code SealingKey}. Both are checked and recorded here, under one lock, when a key is made
- * or a loan begins (never when it seals or opens).
+ * What each key secret and each nonce sequence has been taken for, across every path of hardmem (JCA AEAD in
+ * {@code dev.hardmem.aead}, native AEAD in {@code dev.hardmem.crypto}, a JCA {@code KeyLoan}): a secret serves one
+ * algorithm, with at most one sealing key on any path, or one JCA algorithm it is lent to; a sequence serves one
+ * sealing key. Both are checked and recorded here, under one lock, when a key is made or a loan begins (never when
+ * it seals or opens).
+ *
+ * <p>An AEAD algorithm is named by its usual name ({@code AES-256-GCM}, {@code ChaCha20-Poly1305},
+ * {@code XChaCha20-Poly1305}): the JCA and the native ChaCha20-Poly1305 are one algorithm (RFC 8439, the same
+ * bytes), so one secret may open on both, and seal on one. A loan's JCA name is compared without regard to case, as
+ * JCA compares names; a secret lent is never an AEAD key, and an AEAD key is never lent (a loan lets the caller pick
+ * nonces).
  *
  * <p>Weak: a secret or a sequence that is gone takes its entry with it. Keyed by identity ({@code Secret.equals} and
  * {@code NonceSequence.equals} are identity, and final), so a second secret holding the same bytes is not caught.
  */
-final class KeyUses {
-    /** What one secret is taken for: an AEAD algorithm, or ({@code algorithm == null}) a JCA loan. */
-    private record Use(Algorithm algorithm, String loan, boolean sealing) {
+public final class KeyUses {
+    /** What one secret is taken for: an AEAD algorithm, or ({@code aead == null}) a JCA loan. */
+    private record Use(String aead, String loan, boolean sealing) {
         boolean sameAs(Use other) {
-            return algorithm != null ? algorithm == other.algorithm
-                    : other.algorithm == null && loan.equalsIgnoreCase(other.loan);
+            return aead != null ? aead.equals(other.aead)
+                    : other.aead == null && loan.equalsIgnoreCase(other.loan);
         }
 
         String describe() {
-            return algorithm != null ? algorithm.displayName() + " (a SealingKey or OpeningKey)"
-                    : "JCA algorithm " + loan + " (a KeyLoan)";
+            return aead != null ? aead + " (a SealingKey or OpeningKey)" : "JCA algorithm " + loan + " (a KeyLoan)";
         }
     }
 
-    private static final Map<Secret<?>, Use> SECRETS = new WeakHashMap<>();
-    private static final Map<NonceSequence, Boolean> SEQUENCES = new WeakHashMap<>();
+    private static final Map<Object, Use> SECRETS = new WeakHashMap<>();
+    private static final Map<Object, Boolean> SEQUENCES = new WeakHashMap<>();
 
     private KeyUses() {
     }
@@ -42,10 +44,10 @@ final class KeyUses {
      * @throws IllegalStateException if the secret serves another algorithm or already has a sealing key, or the
      *                               sequence serves another sealing key; nothing is recorded then
      */
-    static synchronized void takeForSealing(Secret<?> key, Algorithm algorithm, NonceSequence sequence) {
+    public static synchronized void takeForSealing(Object key, String algorithm, Object sequence) {
         Use use = check(key, new Use(algorithm, null, true));
         if (use != null && use.sealing()) {
-            throw new IllegalStateException("this secret already has a " + algorithm.displayName()
+            throw new IllegalStateException("this secret already has a " + algorithm
                     + " SealingKey; keep and reuse that one: a second would start a second nonce sequence for the"
                     + " same key, and the two could repeat nonces");
         }
@@ -62,7 +64,7 @@ final class KeyUses {
      *
      * @throws IllegalStateException if the secret serves another algorithm; nothing is recorded then
      */
-    static synchronized void takeForOpening(Secret<?> key, Algorithm algorithm) {
+    public static synchronized void takeForOpening(Object key, String algorithm) {
         Use wanted = new Use(algorithm, null, false);
         if (check(key, wanted) == null) {
             SECRETS.put(key, wanted);
@@ -70,20 +72,19 @@ final class KeyUses {
     }
 
     /**
-     * Takes {@code key} for loans to the JCA algorithm {@code jcaName}, compared without regard to case, as JCA
-     * compares names.
+     * Takes {@code key} for loans to the JCA algorithm {@code jcaName}.
      *
-     * @throws IllegalStateException if the secret serves another algorithm, or an AEAD algorithm of this package;
-     *                               nothing is recorded then
+     * @throws IllegalStateException if the secret serves another algorithm, or is an AEAD key; nothing is recorded
+     *                               then
      */
-    static synchronized void takeForLoan(Secret<?> key, String jcaName) {
+    public static synchronized void takeForLoan(Object key, String jcaName) {
         Use wanted = new Use(null, jcaName, false);
         if (check(key, wanted) == null) {
             SECRETS.put(key, wanted);
         }
     }
 
-    private static Use check(Secret<?> key, Use wanted) {
+    private static Use check(Object key, Use wanted) {
         Use use = SECRETS.get(key);
         if (use != null && !use.sameAs(wanted)) {
             throw new IllegalStateException("this secret already serves " + use.describe() + "; it cannot also"

@@ -1,0 +1,111 @@
+package dev.hardmem.crypto;
+
+import dev.hardmem.Secret;
+import dev.hardmem.SecretArena;
+import dev.hardmem.SecretKind;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * What sealing and opening share: the checks made before any nonce is consumed or any key is read, and the one
+ * call to the backend with every argument in native memory. Heap segments are copied to native memory first (a
+ * plaintext into guarded scratch memory); an output that is on the heap, or overlaps an input, is written to
+ * scratch memory first and copied when the call is done. An open always decrypts into guarded scratch memory
+ * and copies the plaintext out only once the tag has verified; the scratch memory is wiped on every path.
+ */
+final class AeadCore {
+    private AeadCore() {
+    }
+
+    static void checkKey(AeadAlgorithm algorithm, Secret<SecretKind.Key> key) {
+        if (key.isDestroyed()) {
+            throw closedKey();
+        }
+        if (key.size() != algorithm.keyLength()) {
+            throw new IllegalArgumentException(algorithm.displayName() + " takes a " + algorithm.keyLength()
+                    + "-byte key, this one has " + key.size() + " bytes");
+        }
+    }
+
+    static IllegalStateException closedKey() {
+        return new IllegalStateException("the key's secret is closed");
+    }
+
+    static void checkReadable(MemorySegment segment, String name) {
+        if (!segment.scope().isAlive()) {
+            throw new IllegalStateException("the " + name + " segment is not alive: its arena is closed");
+        }
+        if (!segment.isAccessibleBy(Thread.currentThread())) {
+            throw new WrongThreadException("the " + name + " segment is confined to another thread");
+        }
+    }
+
+    static void checkPlaintextLength(AeadAlgorithm algorithm, long length, long max, String what) {
+        if (length > max) {
+            throw new IllegalArgumentException(what + " is " + length + " bytes, more than the " + max + " bytes "
+                    + algorithm.displayName() + " can seal in one message");
+        }
+    }
+
+    static void checkWritable(MemorySegment destination, long needed) {
+        checkReadable(destination, "destination");
+        if (destination.isReadOnly()) {
+            throw new IllegalArgumentException("the destination segment is read-only");
+        }
+        if (destination.byteSize() < needed) {
+            throw new IllegalArgumentException("the destination is " + destination.byteSize() + " bytes, "
+                    + needed + " are needed");
+        }
+    }
+
+    /** Seals {@code plaintext} into {@code out}, exactly {@code plaintext.byteSize() + tag} bytes. */
+    static void seal(AeadBackend backend, AeadAlgorithm algorithm, Secret<SecretKind.Key> key, byte[] nonce,
+                     MemorySegment plaintext, MemorySegment aad, MemorySegment out) {
+        try (Arena plain = Arena.ofConfined();
+             SecretArena scratch = plaintext.isNative() ? null : SecretArena.ofConfined()) {
+            MemorySegment n = plain.allocate(nonce.length).copyFrom(MemorySegment.ofArray(nonce));
+            MemorySegment p = scratch == null ? plaintext : copy(plaintext, scratch);
+            MemorySegment a = aad.isNative() ? aad : copy(aad, plain);
+            boolean direct = out.isNative() && !overlaps(out, plaintext) && !overlaps(out, aad);
+            MemorySegment o = direct ? out : plain.allocate(out.byteSize());
+            key.read(k -> {
+                backend.seal(algorithm, o, p, a, n, k);
+                return null;
+            });
+            if (!direct) {
+                MemorySegment.copy(o, 0, out, 0, o.byteSize());
+            }
+        }
+    }
+
+    /**
+     * Opens {@code ciphertext} (followed by its tag) into guarded scratch memory, and copies the plaintext to the
+     * start of {@code destination} only if the tag verifies.
+     *
+     * @return whether the tag verified; if not, nothing was written to {@code destination}
+     */
+    static boolean open(AeadBackend backend, AeadAlgorithm algorithm, Secret<SecretKind.Key> key, MemorySegment nonce,
+                        MemorySegment ciphertext, MemorySegment aad, MemorySegment destination) {
+        long length = ciphertext.byteSize() - algorithm.tagLength();
+        try (Arena plain = Arena.ofConfined(); SecretArena scratch = SecretArena.ofConfined()) {
+            MemorySegment n = copy(nonce, plain);
+            MemorySegment c = ciphertext.isNative() ? ciphertext : copy(ciphertext, plain);
+            MemorySegment a = aad.isNative() ? aad : copy(aad, plain);
+            MemorySegment p = scratch.allocate(length);
+            boolean verified = key.read(k -> backend.open(algorithm, p, c, a, n, k));
+            if (verified) {
+                MemorySegment.copy(p, 0, destination, 0, length);
+            }
+            return verified;
+        }
+    }
+
+    private static MemorySegment copy(MemorySegment source, Arena into) {
+        return into.allocate(source.byteSize()).copyFrom(source);
+    }
+
+    private static boolean overlaps(MemorySegment a, MemorySegment b) {
+        return a.isNative() && b.isNative() && a.asOverlappingSlice(b).isPresent();
+    }
+}

@@ -1,0 +1,128 @@
+package dev.hardmem.internal.os;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * libsodium's AEADs in combined mode ({@code crypto_aead_*_encrypt} and {@code _decrypt}: the ciphertext followed
+ * by the 16-byte tag), as thin downcalls: segments in, libsodium's return value out. Lengths are the segments'
+ * sizes. No argument is checked here beyond what the JDK checks for every downcall (alive, accessible, native):
+ * the callers check sizes against libsodium's limits first.
+ *
+ * <p>Every method calls {@link Sodium#require()} before it touches a handle, so that a missing libsodium is an
+ * {@link UnsupportedOperationException} naming the package, never a class that failed to initialise.
+ */
+public final class SodiumAead {
+    /** {@code crypto_aead_xchacha20poly1305_ietf_*}: 256-bit key, 192-bit nonce. */
+    public static final int XCHACHA20_POLY1305_IETF = 0;
+    /** {@code crypto_aead_chacha20poly1305_ietf_*}: 256-bit key, 96-bit nonce (RFC 8439). */
+    public static final int CHACHA20_POLY1305_IETF = 1;
+    /** {@code crypto_aead_aes256gcm_*}: 256-bit key, 96-bit nonce. */
+    public static final int AES256GCM = 2;
+
+    private static final String[] PREFIX = {
+        "crypto_aead_xchacha20poly1305_ietf", "crypto_aead_chacha20poly1305_ietf", "crypto_aead_aes256gcm"};
+
+    private SodiumAead() {
+    }
+
+    /** The handles, made on first use, once {@link Sodium#require()} has passed. */
+    private static final class Handles {
+        // int encrypt(c, clen_p, m, mlen, ad, adlen, nsec, npub, k)
+        private static final FunctionDescriptor ENCRYPT_SHAPE = FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS,
+                ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS, ADDRESS);
+        // int decrypt(m, mlen_p, nsec, c, clen, ad, adlen, npub, k): nsec comes before the input here
+        private static final FunctionDescriptor DECRYPT_SHAPE = FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS,
+                ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS);
+        static final MethodHandle[] ENCRYPT = new MethodHandle[PREFIX.length];
+        static final MethodHandle[] DECRYPT = new MethodHandle[PREFIX.length];
+        static final long[] MESSAGE_BYTES_MAX = new long[PREFIX.length];
+        static final MethodHandle AES_AVAILABLE =
+                Sodium.handle("crypto_aead_aes256gcm_is_available", FunctionDescriptor.of(JAVA_INT));
+
+        static {
+            for (int i = 0; i < PREFIX.length; i++) {
+                ENCRYPT[i] = Sodium.handle(PREFIX[i] + "_encrypt", ENCRYPT_SHAPE);
+                DECRYPT[i] = Sodium.handle(PREFIX[i] + "_decrypt", DECRYPT_SHAPE);
+                try {
+                    MESSAGE_BYTES_MAX[i] = (long) Sodium.handle(PREFIX[i] + "_messagebytes_max",
+                            FunctionDescriptor.of(JAVA_LONG)).invokeExact();
+                } catch (Throwable t) {
+                    throw new ExceptionInInitializerError(t);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code crypto_aead_*_encrypt(c, NULL, m, mlen, ad, adlen, NULL, npub, k)}: writes {@code m.byteSize() + 16}
+     * bytes to {@code c}.
+     *
+     * @return libsodium's result: 0, or -1 if it refused (a message over its limit, AES-GCM on a CPU without it)
+     */
+    public static int encrypt(int algorithm, MemorySegment c, MemorySegment m, MemorySegment ad, MemorySegment npub,
+                              MemorySegment k) {
+        Sodium.require();
+        try {
+            return (int) Handles.ENCRYPT[algorithm].invokeExact(c, MemorySegment.NULL, m, m.byteSize(), ad,
+                    ad.byteSize(), MemorySegment.NULL, npub, k);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * {@code crypto_aead_*_decrypt(m, NULL, NULL, c, clen, ad, adlen, npub, k)}: verifies the tag at the end of
+     * {@code c} and writes {@code c.byteSize() - 16} bytes to {@code m}. On a tag that does not verify, libsodium
+     * may already have written to {@code m} (its AES-GCM decrypts before it compares) and then zeroes it: give it
+     * scratch memory, never the caller's destination.
+     *
+     * @return libsodium's result: 0, or -1 if the tag did not verify (or {@code c} is shorter than the tag)
+     */
+    public static int decrypt(int algorithm, MemorySegment m, MemorySegment c, MemorySegment ad, MemorySegment npub,
+                              MemorySegment k) {
+        Sodium.require();
+        try {
+            return (int) Handles.DECRYPT[algorithm].invokeExact(m, MemorySegment.NULL, MemorySegment.NULL, c,
+                    c.byteSize(), ad, ad.byteSize(), npub, k);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@return {@code crypto_aead_*_messagebytes_max()}: the longest plaintext libsodium seals in one message} */
+    public static long messageBytesMax(int algorithm) {
+        Sodium.require();
+        return Handles.MESSAGE_BYTES_MAX[algorithm];
+    }
+
+    /** {@return {@code crypto_aead_aes256gcm_is_available() == 1}: whether this CPU runs libsodium's AES-GCM} */
+    public static boolean aes256gcmAvailable() {
+        Sodium.require();
+        try {
+            return (int) Handles.AES_AVAILABLE.invokeExact() == 1;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@return the name of the libsodium function family behind {@code algorithm}, for messages} */
+    public static String functionPrefix(int algorithm) {
+        return PREFIX[algorithm];
+    }
+
+    private static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException r) {
+            throw r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return new IllegalStateException("a libsodium downcall threw " + t, t);
+    }
+}
