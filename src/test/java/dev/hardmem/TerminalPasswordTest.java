@@ -1,21 +1,17 @@
 package dev.hardmem;
 
 import dev.hardmem.testing.ChildJvm;
+import dev.hardmem.testing.ScriptPty;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.BufferedReader;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -57,90 +53,14 @@ class TerminalPasswordTest {
         }
     }
 
-    /** A child JVM under {@code script}, and everything the pty has shown so far. */
-    private static final class Session implements AutoCloseable {
-        final Process process;
-        final ByteArrayOutputStream shown = new ByteArrayOutputStream();
-        final Thread pump;
-
-        Session(String... childArgs) throws IOException {
-            List<String> java = new ArrayList<>(List.of(ChildJvm.javaBinary(), "--enable-native-access=ALL-UNNAMED",
-                    "-Xshare:auto", "-cp", System.getProperty("java.class.path"), Prompt.class.getName()));
-            java.addAll(Arrays.asList(childArgs));
-            // sh catches SIGINT (trap), so that after a Ctrl-C has ended the JVM it still runs stty; a caught signal
-            // is reset to its default in the child it starts, so the JVM gets SIGINT as from any terminal.
-            String cmd = "trap true INT; " + String.join(" ", java.stream().map(TerminalPasswordTest::quote).toList())
-                    + "; echo EXIT=$?; stty -a";
-            process = new ProcessBuilder("script", "-qfec", "sh -c " + quote(cmd), "/dev/null")
-                    .redirectErrorStream(true).start();
-            pump = Thread.ofPlatform().daemon().start(() -> {
-                try (InputStream in = process.getInputStream()) {
-                    byte[] buf = new byte[4096];
-                    for (int n; (n = in.read(buf)) > 0; ) {
-                        synchronized (shown) {
-                            shown.write(buf, 0, n);
-                        }
-                    }
-                } catch (IOException ignored) {
-                    // the process has gone
-                }
-            });
-        }
-
-        String shown() {
-            synchronized (shown) {
-                return shown.toString(StandardCharsets.UTF_8);
-            }
-        }
-
-        void waitFor(String text) throws InterruptedException {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!shown().contains(text)) {
-                if (System.nanoTime() > deadline || !process.isAlive() && !shown().contains(text)) {
-                    Thread.sleep(200); // the last output may still be in the pump
-                    if (shown().contains(text)) {
-                        return;
-                    }
-                    throw new AssertionError("'" + text + "' never showed; the pty showed:\n" + shown());
-                }
-                Thread.sleep(20);
-            }
-        }
-
-        void type(String text) throws IOException {
-            OutputStream out = process.getOutputStream();
-            out.write(text.getBytes(StandardCharsets.UTF_8));
-            out.flush();
-        }
-
-        String finish() throws Exception {
-            assertTrue(process.waitFor(60, TimeUnit.SECONDS), "script did not end; the pty showed:\n" + shown());
-            pump.join(5000);
-            return shown();
-        }
-
-        @Override
-        public void close() {
-            process.destroyForcibly();
-        }
-    }
-
-    private static String quote(String s) {
-        return "'" + s.replace("'", "'\\''") + "'";
-    }
-
-    /** {@return whether {@code stty -a}'s output, the last thing shown, has echo on} */
-    private static boolean echoOnAtTheEnd(String shown) {
-        String stty = shown.substring(shown.lastIndexOf("EXIT="));
-        List<String> words = Arrays.asList(stty.split("[\\s;]+"));
-        assertTrue(words.contains("echo") || words.contains("-echo"), "no stty output:\n" + shown);
-        return words.contains("echo");
+    private static ScriptPty prompt(String capacity) throws IOException {
+        return new ScriptPty(Map.of(), List.of(), Prompt.class, capacity);
     }
 
     @Test
     @Timeout(180)
     void thePasswordIsNotEchoedItsNewlineIsDroppedAndEchoIsBackAfterwards() throws Exception {
-        try (Session s = new Session("64")) {
+        try (ScriptPty s = prompt("64")) {
             s.waitFor(PROMPT);
             s.type("hunter2-typed\n");
             s.waitFor("GOT=");
@@ -152,14 +72,14 @@ class TerminalPasswordTest {
             assertTrue(shown.contains("visible-after\r\nLINE=visible-after"), "the line typed afterwards was not"
                     + " echoed:\n" + shown);
             assertTrue(shown.contains("EXIT=0"), shown);
-            assertTrue(echoOnAtTheEnd(shown), shown);
+            assertTrue(ScriptPty.echoOnAtTheEnd(shown), shown);
         }
     }
 
     @Test
     @Timeout(180)
     void ctrlCWhileThePromptWaitsEndsTheJvmWithEchoBackOn() throws Exception {
-        try (Session s = new Session("64")) {
+        try (ScriptPty s = prompt("64")) {
             s.waitFor(PROMPT);
             s.type("half-typed");
             Thread.sleep(300);
@@ -168,14 +88,14 @@ class TerminalPasswordTest {
             assertFalse(shown.contains("half-typed"), "the password was echoed:\n" + shown);
             assertFalse(shown.contains("GOT="), shown);
             assertTrue(shown.contains("EXIT=130"), "the JVM did not end on SIGINT:\n" + shown);
-            assertTrue(echoOnAtTheEnd(shown), "echo stayed off after SIGINT:\n" + shown);
+            assertTrue(ScriptPty.echoOnAtTheEnd(shown), "echo stayed off after SIGINT:\n" + shown);
         }
     }
 
     @Test
     @Timeout(180)
     void aLineLongerThanTheCapacityIsRefusedAndItsRestDiscardedNotLeftToTheNextReader() throws Exception {
-        try (Session s = new Session("8")) {
+        try (ScriptPty s = prompt("8")) {
             s.waitFor(PROMPT);
             s.type("123456789-too-long\n");
             s.waitFor("REFUSED=");
@@ -183,7 +103,7 @@ class TerminalPasswordTest {
             String shown = s.finish();
             assertFalse(shown.contains("too-long"), "the rest of the line was echoed or passed on:\n" + shown);
             assertTrue(shown.contains("LINE=next-line"), shown);
-            assertTrue(echoOnAtTheEnd(shown), shown);
+            assertTrue(ScriptPty.echoOnAtTheEnd(shown), shown);
         }
     }
 
