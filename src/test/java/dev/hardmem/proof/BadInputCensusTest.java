@@ -160,7 +160,7 @@ class BadInputCensusTest {
                     + caps.memlockSoft() + " cannot lock 2 GiB");
             other = OtherThread.start();
             cases = new CensusCases(members, List.of(new CoreCases(other, hugeCapacity),
-                    new GuardedCases(caps.memfdSecretWorks()), new NonceCases(), new AeadCases()));
+                    new GuardedCases(caps.memfdSecretWorks()), new NonceCases(), new AeadCases(), new InputCases()));
             runner = new CensusRun(cases, other);
 
             Dummies.release(Dummies.of(SealingKey.class).orElseThrow()); // makes the dummies' one AEAD key, for good
