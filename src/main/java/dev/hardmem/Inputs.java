@@ -185,7 +185,7 @@ public final class Inputs {
         if (path.getFileSystem() != FileSystems.getDefault()) {
             throw new IllegalArgumentException("not a path of the default file system: " + path.getFileSystem());
         }
-        String name = path.toString();
+        String name = path.toAbsolutePath().toString();
         int fd = open(name);
         try {
             OpenFile.Status st = OpenFile.status(fd);
