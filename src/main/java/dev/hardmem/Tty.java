@@ -41,10 +41,9 @@ final class Tty implements ReadableByteChannel {
             Runtime.getRuntime().addShutdownHook(hook);
             try {
                 tty.write(prompt);
-                Secret<SecretKind.Password> pw = Secret.readFrom(SecretKind.Password.class, tty, capacity + 1);
-                tty.write("\n");
-                return pw;
+                return Secret.readFrom(SecretKind.Password.class, tty, capacity + 1);
             } finally {
+                tty.endLine();
                 tty.restore();
                 try {
                     Runtime.getRuntime().removeShutdownHook(hook);
@@ -67,6 +66,15 @@ final class Tty implements ReadableByteChannel {
                         e);
             }
             throw new IOException("cannot open the terminal: " + e.getMessage(), e);
+        }
+    }
+
+    /** Ends the prompt's line, which the newline typed did not (echo was off); a terminal that fails is let be. */
+    private void endLine() {
+        try {
+            write("\n");
+        } catch (IOException ignored) {
+            // the exception that is on its way out, if any, says more
         }
     }
 

@@ -31,6 +31,7 @@ class TerminalPasswordTest {
     public static final class Prompt {
         public static void main(String[] args) throws Exception {
             long capacity = Long.parseLong(args[0]);
+            System.out.println("PID=" + ProcessHandle.current().pid() + ".");
             try (Secret<SecretKind.Password> pw = Inputs.terminalPassword(PROMPT, capacity)) {
                 System.out.println("GOT=" + HexFormat.of().formatHex(pw.insecureCopyToHeap()));
             } catch (IllegalArgumentException e) {
@@ -89,6 +90,24 @@ class TerminalPasswordTest {
             assertFalse(shown.contains("GOT="), shown);
             assertTrue(shown.contains("EXIT=130"), "the JVM did not end on SIGINT:\n" + shown);
             assertTrue(ScriptPty.echoOnAtTheEnd(shown), "echo stayed off after SIGINT:\n" + shown);
+        }
+    }
+
+    @Test
+    @Timeout(180)
+    void sigtermWhileThePromptWaitsEndsTheJvmWithEchoBackOn() throws Exception {
+        try (ScriptPty s = prompt("64")) {
+            s.waitFor(PROMPT);
+            String shown = s.shown();
+            int at = shown.indexOf("PID=") + 4;
+            long pid = Long.parseLong(shown.substring(at, shown.indexOf('.', at)));
+            s.type("half-typed");
+            Thread.sleep(300);
+            assertTrue(ProcessHandle.of(pid).orElseThrow().destroy(), "SIGTERM was not sent");
+            shown = s.finish();
+            assertFalse(shown.contains("half-typed"), "the password was echoed:\n" + shown);
+            assertTrue(shown.contains("EXIT=143"), "the JVM did not end on SIGTERM:\n" + shown);
+            assertTrue(ScriptPty.echoOnAtTheEnd(shown), "echo stayed off after SIGTERM:\n" + shown);
         }
     }
 
