@@ -77,27 +77,37 @@ final class Codec {
 
     /**
      * {@return the value of Base64 character {@code c} in bits 0-5, and bit 8 set if {@code c} is not in the
-     * alphabet} The alphabets differ in their last two characters: {@code +/} or, URL-safe, {@code -_}.
+     * alphabet} The alphabets differ in their last two characters, {@code c62} and {@code c63}: {@code +/} or,
+     * URL-safe, {@code -_}.
      */
-    private static int base64Value(int c, boolean url) {
+    private static int base64Value(int c, int c62, int c63) {
         int upper = inRange(c, 'A', 'Z');
         int lower = inRange(c, 'a', 'z');
         int digit = inRange(c, '0', '9');
-        int s62 = is(c, url ? '-' : '+');
-        int s63 = is(c, url ? '_' : '/');
+        int s62 = is(c, c62);
+        int s63 = is(c, c63);
         int value = (upper & (c - 'A')) | (lower & (c - 'a' + 26)) | (digit & (c - '0' + 52)) | (s62 & 62)
                 | (s63 & 63);
         return value | (~(upper | lower | digit | s62 | s63) & 0x100);
     }
 
-    private static int base64Char(int x, boolean url) {
+    private static int base64Char(int x, int c62, int c63) {
         int upper = below(x, 26);
         int lower = ~upper & below(x, 52);
         int digit = ~below(x, 52) & below(x, 62);
         int s62 = is(x, 62);
         int s63 = is(x, 63);
-        return (upper & ('A' + x)) | (lower & ('a' + x - 26)) | (digit & ('0' + x - 52))
-                | (s62 & (url ? '-' : '+')) | (s63 & (url ? '_' : '/'));
+        return (upper & ('A' + x)) | (lower & ('a' + x - 26)) | (digit & ('0' + x - 52)) | (s62 & c62) | (s63 & c63);
+    }
+
+    /** {@return the 62nd character of the alphabet: {@code '-'} URL-safe, else {@code '+'}} */
+    private static int c62(boolean url) {
+        return url ? '-' : '+';
+    }
+
+    /** {@return the 63rd character of the alphabet: {@code '_'} URL-safe, else {@code '/'}} */
+    private static int c63(boolean url) {
+        return url ? '_' : '/';
     }
 
     /**
@@ -116,12 +126,14 @@ final class Codec {
      * at the end are not zero (a non-canonical encoding)}
      */
     static boolean decodeBase64(Text text, long length, MemorySegment out, boolean url) {
+        int c62 = c62(url);
+        int c63 = c63(url);
         int bad = 0;
         int acc = 0;
         int bits = 0;
         long j = 0;
         for (long i = 0; i < length; i++) {
-            int v = base64Value(text.at(i), url);
+            int v = base64Value(text.at(i), c62, c63);
             bad |= v;
             acc = (acc << 6) | (v & 0x3F);
             bits += 6;
@@ -136,6 +148,8 @@ final class Codec {
 
     /** Encodes {@code in} into {@code out}, padding with {@code '='} to a multiple of 4 if {@code pad}. */
     static void encodeBase64(MemorySegment in, MemorySegment out, boolean url, boolean pad) {
+        int c62 = c62(url);
+        int c63 = c63(url);
         int acc = 0;
         int bits = 0;
         long j = 0;
@@ -144,11 +158,11 @@ final class Codec {
             bits += 8;
             while (bits >= 6) { // the position only
                 bits -= 6;
-                out.set(ValueLayout.JAVA_BYTE, j++, (byte) base64Char((acc >>> bits) & 0x3F, url));
+                out.set(ValueLayout.JAVA_BYTE, j++, (byte) base64Char((acc >>> bits) & 0x3F, c62, c63));
             }
         }
         if (bits > 0) {
-            out.set(ValueLayout.JAVA_BYTE, j++, (byte) base64Char((acc << (6 - bits)) & 0x3F, url));
+            out.set(ValueLayout.JAVA_BYTE, j++, (byte) base64Char((acc << (6 - bits)) & 0x3F, c62, c63));
         }
         while (pad && (j & 3) != 0) {
             out.set(ValueLayout.JAVA_BYTE, j++, (byte) '=');
