@@ -1,10 +1,10 @@
 package dev.hardmem;
 
+import dev.hardmem.testing.PublicApi;
 import org.junit.jupiter.api.Test;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,7 +31,7 @@ class CodecBytecodeTest {
         ToolProvider javap = ToolProvider.findFirst("javap").orElseThrow();
         StringWriter out = new StringWriter();
         int rc = javap.run(new PrintWriter(out), new PrintWriter(out), "-c", "-p",
-                Path.of("target/classes/dev/hardmem/Codec.class").toString());
+                PublicApi.classesDir().resolve("dev/hardmem/Codec.class").toString());
         assertEquals(0, rc, out.toString());
         Map<String, List<String>> methods = new LinkedHashMap<>();
         List<String> current = null;
