@@ -21,7 +21,8 @@ final class Tty implements ReadableByteChannel {
     private final int fd;
     /** The settings to put back; not secret, and reached from the shutdown hook's thread, so not confined. */
     private final MemorySegment saved = Arena.ofAuto().allocate(Terminal.TERMIOS_SIZE, 8);
-    private boolean restored;
+    /** Whether echo is off and the settings in {@link #saved} are to be put back. */
+    private boolean echoIsOff;
     private boolean lineEnded;
 
     private Tty(int fd) {
@@ -32,18 +33,14 @@ final class Tty implements ReadableByteChannel {
         int fd = openTerminal();
         try {
             Tty tty = new Tty(fd);
-            try {
-                Terminal.echoOff(fd, tty.saved);
-            } catch (SystemCallException e) {
-                throw new IOException("/dev/tty is not a terminal: " + e.getMessage(), e);
-            }
             Thread hook = new Thread(tty::restore, "hardmem: terminal echo back on");
+            // First the hook, then echo off: a JVM already shutting down refuses the hook, and echo stays on.
             Runtime.getRuntime().addShutdownHook(hook);
             try {
+                tty.echoOff();
                 tty.write(prompt);
                 return Secret.readFrom(SecretKind.Password.class, tty, capacity + 1);
             } finally {
-                tty.endLine();
                 tty.restore();
                 try {
                     Runtime.getRuntime().removeShutdownHook(hook);
@@ -69,19 +66,28 @@ final class Tty implements ReadableByteChannel {
         }
     }
 
-    /** Ends the prompt's line, which the newline typed did not (echo was off); a terminal that fails is let be. */
-    private void endLine() {
+    /** Saves the terminal's settings and turns echo off; from here on, {@link #restore} has something to do. */
+    private synchronized void echoOff() throws IOException {
         try {
-            write("\n");
-        } catch (IOException ignored) {
-            // the exception that is on its way out, if any, says more
+            Terminal.echoOff(fd, saved);
+        } catch (SystemCallException e) {
+            throw new IOException("/dev/tty is not a terminal: " + e.getMessage(), e);
         }
+        echoIsOff = true;
     }
 
-    /** Puts the terminal's settings back, once; input typed but not read (the rest of a long line) is discarded. */
+    /**
+     * Ends the prompt's line, which the newline typed did not (echo was off), and puts the terminal's settings
+     * back, once; input typed but not read (the rest of a line too long) is discarded.
+     */
     private synchronized void restore() {
-        if (!restored) {
-            restored = true;
+        if (echoIsOff) {
+            echoIsOff = false;
+            try {
+                write("\n");
+            } catch (IOException ignored) {
+                // a terminal that fails to write may still take its settings back
+            }
             Terminal.restore(fd, saved);
         }
     }
