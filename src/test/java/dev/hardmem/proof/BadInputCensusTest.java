@@ -161,7 +161,8 @@ class BadInputCensusTest {
             other = OtherThread.start();
             cases = new CensusCases(members, List.of(new CoreCases(other, hugeCapacity),
                     new GuardedCases(caps.memfdSecretWorks()), new NonceCases(), new AeadCases(), new CryptoCases(),
-                    new KdfCases()));
+                    new KdfCases(),
+                    new InputCases()));
             runner = new CensusRun(cases, other);
 
             Dummies.release(Dummies.of(SealingKey.class).orElseThrow()); // makes the dummies' one AEAD key, for good

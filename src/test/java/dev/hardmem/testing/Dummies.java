@@ -22,6 +22,8 @@ import dev.hardmem.nonce.UnusedNonce;
 import dev.hardmem.nonce.UsedNonce;
 
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemoryLayout;
@@ -33,6 +35,9 @@ import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.ReadableByteChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -88,6 +93,8 @@ public final class Dummies {
         register(SecretFunction.class, () -> (SecretFunction<Object, RuntimeException>) m -> null);
         register(SecretConsumer.class, () -> (SecretConsumer<RuntimeException>) m -> { });
         register(SecretArena.class, SecretArena::ofConfined);
+        register(CharSequence.class, () -> "0123456789abcdef"); // valid in every Encoding: hex and Base64
+        register(Path.class, Dummies::keyFile);
 
         // ------------------------------------------------------------ dev.hardmem.guarded
         register(GuardPolicy.class, GuardPolicy::defaults);
@@ -117,6 +124,18 @@ public final class Dummies {
     }
 
     private Dummies() {
+    }
+
+    /** {@return a new file of 16 bytes that only its owner may read or write, deleted when the JVM ends} */
+    private static Path keyFile() {
+        try {
+            Path p = Files.createTempFile("hardmem-dummy", ".key",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            p.toFile().deleteOnExit();
+            return Files.write(p, new byte[16]);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static final List<Secret<SecretKind.Key>> KEPT = new java.util.concurrent.CopyOnWriteArrayList<>();

@@ -9,12 +9,16 @@ public final class Errno {
     public static final int EPERM = 1;
     public static final int ENOENT = 2;
     public static final int EINTR = 4;
+    public static final int ENXIO = 6;
     public static final int EBADF = 9;
     public static final int EAGAIN = 11;
     public static final int ENOMEM = 12;
+    public static final int EACCES = 13;
     public static final int EFAULT = 14;
     public static final int EINVAL = 22;
+    public static final int ENOTTY = 25;
     public static final int ENOSYS = 38;
+    public static final int ELOOP = 40;
 
     private static final String[] SYMBOLS = new String[134];
     private static final String[] TEXTS = new String[134];

@@ -36,7 +36,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  */
 @SuppressWarnings("restricted") // this package is where restricted calls are allowed to live
 public final class Libc {
-    private static final Linker LINKER = Linker.nativeLinker();
+    static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LOOKUP = LINKER.defaultLookup();
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
@@ -96,7 +96,7 @@ public final class Libc {
      * Its result, whatever its C type ({@code int}, {@code ssize_t}, a pointer), comes back widened to a long.
      */
     @FunctionalInterface
-    private interface Call {
+    interface Call {
         long invoke(MemorySegment state) throws Throwable;
     }
 
@@ -114,7 +114,7 @@ public final class Libc {
      * {@return what {@code call} returned} If {@code failed} says that result is a failure, throws a
      * {@link SystemCallException} with {@code name}, the text of {@code args} (built only then) and {@code errno}.
      */
-    private static long checked(String name, LongPredicate failed, Supplier<String> args, Call call) {
+    static long checked(String name, LongPredicate failed, Supplier<String> args, Call call) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
             long r = call.invoke(state);
@@ -128,12 +128,12 @@ public final class Libc {
     }
 
     /** Calls a function that returns 0 on success, anything else (-1) with {@code errno} on failure. */
-    private static void callZero(String name, Supplier<String> args, Call call) {
+    static void callZero(String name, Supplier<String> args, Call call) {
         checked(name, r -> r != 0, args, call);
     }
 
     /** {@return the count or descriptor a function returned} A negative result (-1) is a failure. */
-    private static long callLong(String name, Supplier<String> args, Call call) {
+    static long callLong(String name, Supplier<String> args, Call call) {
         return checked(name, r -> r < 0, args, call);
     }
 
@@ -143,7 +143,7 @@ public final class Libc {
     }
 
     /** {@return what {@code call} returned, or {@code -errno} in place of a negative result} */
-    private static long callOrErrno(Call call) {
+    static long callOrErrno(Call call) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
             long r = call.invoke(state);
@@ -162,13 +162,13 @@ public final class Libc {
         }
     }
 
-    private static MemorySegment symbol(String name) {
+    static MemorySegment symbol(String name) {
         return LOOKUP.find(name).orElseThrow(() -> new UnsupportedOperationException(
                 "the C library of this system has no '" + name + "', which hardmem needs"));
     }
 
     /** {@return a handle on {@code name}, which returns {@code result} and leaves its {@code errno} in a call state} */
-    private static MethodHandle errnoHandle(String name, MemoryLayout result, MemoryLayout... args) {
+    static MethodHandle errnoHandle(String name, MemoryLayout result, MemoryLayout... args) {
         return LINKER.downcallHandle(symbol(name), FunctionDescriptor.of(result, args), CAPTURE_ERRNO);
     }
 
@@ -176,7 +176,7 @@ public final class Libc {
         return (int) ERRNO.get(state, 0L);
     }
 
-    private static SystemCallException failure(String call, String args, int errno) {
+    static SystemCallException failure(String call, String args, int errno) {
         return new SystemCallException(call, errno, call + "(" + args + ") failed: " + Errno.describe(errno));
     }
 
