@@ -61,6 +61,8 @@ public final class ConstantTime {
     public static boolean equals(MemorySegment a, MemorySegment b) {
         Objects.requireNonNull(a, "a");
         Objects.requireNonNull(b, "b");
+        requireUsable(a);
+        requireUsable(b);
         long n = a.byteSize();
         if (n != b.byteSize()) {
             return false;
@@ -136,5 +138,18 @@ public final class ConstantTime {
         Objects.requireNonNull(a, "a");
         Objects.requireNonNull(b, "b");
         return Secret.bothEqual(a, b);
+    }
+
+    /**
+     * Throws what the JDK throws on access, before any: a segment of different size, or an empty one, is otherwise
+     * never touched, and would pass unchecked.
+     */
+    static void requireUsable(MemorySegment segment) {
+        if (!segment.scope().isAlive()) {
+            throw new IllegalStateException("Already closed");
+        }
+        if (!segment.isAccessibleBy(Thread.currentThread())) {
+            throw new WrongThreadException("Attempted access outside owning thread");
+        }
     }
 }

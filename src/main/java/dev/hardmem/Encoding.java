@@ -141,13 +141,17 @@ public enum Encoding {
     public <K extends SecretKind> Secret<K> decode(Class<K> kind, MemorySegment text) {
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(text, "text");
-        requireUsable(text);
+        ConstantTime.requireUsable(text);
         return decodeText(kind, i -> text.get(ValueLayout.JAVA_BYTE, i) & 0xFF, text.byteSize());
     }
 
     private <K extends SecretKind> Secret<K> decodeText(Class<K> kind, Codec.Text text, long length) {
-        long size = decodedLength(text, length);
-        long data = hex() || !padded() ? length : length - Codec.padding(text, length);
+        checkLength(length);
+        // The padding is read once: a text changed meanwhile (a shared StringBuilder, a segment another thread
+        // writes) cannot make the secret's size and the data decoded into it disagree.
+        long padding = !hex() && padded() ? Codec.padding(text, length) : 0;
+        long size = decodedLength(length, padding);
+        long data = length - padding;
         return Secret.withContents(kind, size, out -> {
             boolean valid = hex() ? Codec.decodeHex(text, length, out) : Codec.decodeBase64(text, data, out, url());
             if (!valid) {
@@ -156,26 +160,26 @@ public enum Encoding {
         });
     }
 
-    private long decodedLength(Codec.Text text, long length) {
+    private void checkLength(long length) {
         if (length == 0) {
             throw new IllegalArgumentException("the text is empty: a secret must hold at least 1 byte");
         }
-        if (hex()) {
-            if (length % 2 != 0) {
-                throw badLength(length, "an even number of digits");
-            }
-            return length / 2;
+        if (hex() && length % 2 != 0) {
+            throw badLength(length, "an even number of digits");
         }
-        if (padded()) {
-            if (length % 4 != 0) {
-                throw badLength(length, "a multiple of 4 characters");
-            }
-            return length / 4 * 3 - Codec.padding(text, length);
+        if (!hex() && padded() && length % 4 != 0) {
+            throw badLength(length, "a multiple of 4 characters");
         }
-        if (length % 4 == 1) {
+        if (!hex() && !padded() && length % 4 == 1) {
             throw badLength(length, "no length of the form 4k + 1");
         }
-        return length / 4 * 3 + (length % 4 * 3) / 4;
+    }
+
+    private long decodedLength(long length, long padding) {
+        if (hex()) {
+            return length / 2;
+        }
+        return padded() ? length / 4 * 3 - padding : length / 4 * 3 + (length % 4 * 3) / 4;
     }
 
     private IllegalArgumentException badLength(long length, String needs) {
@@ -218,8 +222,8 @@ public enum Encoding {
     public long encode(MemorySegment source, MemorySegment destination) {
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(destination, "destination");
-        requireUsable(source);
-        requireUsable(destination);
+        ConstantTime.requireUsable(source);
+        ConstantTime.requireUsable(destination);
         long n = encodedLength(source.byteSize());
         if (destination.isReadOnly()) {
             throw new UnsupportedOperationException("the destination is read-only");
@@ -241,12 +245,4 @@ public enum Encoding {
     }
 
     /** Fails as the JDK does on a segment that is not alive or is confined to another thread, before any work. */
-    private static void requireUsable(MemorySegment segment) {
-        if (!segment.scope().isAlive()) {
-            throw new IllegalStateException("Already closed");
-        }
-        if (!segment.isAccessibleBy(Thread.currentThread())) {
-            throw new WrongThreadException("Attempted access outside owning thread");
-        }
-    }
 }

@@ -89,6 +89,12 @@ public final class AeadSealingKey {
      * {@return a sealing key for {@code key} with a new nonce sequence of its own}: for XChaCha20-Poly1305
      * {@link RandomNonceSequence#of192Bits()}, for the others {@link CounterNonceSequence#withRandomPrefix()}.
      *
+     * <p>Mind the 96-bit algorithms: their counter starts again at zero behind a new 32-bit random prefix each time
+     * a key is made, so a key used across <em>n</em> process starts repeats a prefix, and so its nonces, with a
+     * chance of about <em>n</em>²/2³³ (about 1% at 10,000 starts). For a long-lived key choose
+     * XChaCha20-Poly1305, or keep a {@link CounterNonceSequence} whose state survives restarts and pass it to
+     * {@link #of(AeadAlgorithm, Secret, NonceSequence)}.
+     *
      * @param algorithm the AEAD algorithm
      * @param key       the key, {@link AeadAlgorithm#keyLength()} bytes; borrowed, not closed by this object
      * @throws IllegalArgumentException      if the key has the wrong length
@@ -130,6 +136,8 @@ public final class AeadSealingKey {
      * @throws dev.hardmem.nonce.NonceReuseException if {@code nonce} was already consumed
      * @throws IllegalStateException    if the key is closed, or a segment is not alive; the nonce is not consumed
      * @throws WrongThreadException     if a segment is confined to another thread; the nonce is not consumed
+     * @throws dev.hardmem.guarded.MemoryBudgetException if a plaintext on the Java heap cannot be staged in locked
+     *                                  memory (see {@code docs/crypto.md}); the nonce is consumed then, never reused
      */
     public UsedNonce seal(UnusedNonce nonce, MemorySegment plaintext, MemorySegment aad, MemorySegment destination) {
         Objects.requireNonNull(nonce, "nonce");
@@ -159,6 +167,8 @@ public final class AeadSealingKey {
      * @throws dev.hardmem.nonce.NonceExhaustedException if the sequence has run out
      * @throws IllegalStateException    if the key is closed, or a segment is not alive; no nonce is drawn
      * @throws WrongThreadException     if a segment is confined to another thread; no nonce is drawn
+     * @throws dev.hardmem.guarded.MemoryBudgetException if a plaintext on the Java heap cannot be staged in locked
+     *                                  memory; the nonce drawn is consumed then, never reused
      */
     public long sealToWire(MemorySegment plaintext, MemorySegment aad, MemorySegment destination) {
         Objects.requireNonNull(plaintext, "plaintext");

@@ -154,7 +154,7 @@ public final class Argon2id {
 
     private void checkDerive(Secret<SecretKind.Password> password, MemorySegment salt, long length) {
         checkPassword(password);
-        KdfSupport.checkReadable(salt, "salt");
+        AeadCore.checkReadable(salt, "salt");
         if (salt.byteSize() != SALT_LENGTH) {
             throw new IllegalArgumentException("an Argon2id salt must be " + SALT_LENGTH + " bytes, was "
                     + salt.byteSize());
@@ -254,7 +254,10 @@ public final class Argon2id {
         Objects.requireNonNull(verifier, "verifier");
         Sodium.require();
         try (Arena arena = Arena.ofConfined()) {
-            return SodiumKdf.needsRehash(verifierString(verifier, arena), opsLimit, memLimit) != 0;
+            // libsodium answers for the algorithm the string names, comparing the limits only: an Argon2i string
+            // with these limits would pass. It is checked (and refused if it is not Argon2 at all) first.
+            int r = SodiumKdf.needsRehash(verifierString(verifier, arena), opsLimit, memLimit);
+            return r != 0 || !verifier.startsWith("$argon2id$");
         }
     }
 

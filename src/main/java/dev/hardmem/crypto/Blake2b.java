@@ -78,7 +78,7 @@ public final class Blake2b {
         Objects.requireNonNull(tag, "tag");
         Sodium.require();
         check(key, message, tag.byteSize(), "tag");
-        KdfSupport.checkReadable(tag, "tag");
+        AeadCore.checkReadable(tag, "tag");
         if (tag.isReadOnly()) {
             throw new IllegalArgumentException("the tag segment is read-only");
         }
@@ -105,7 +105,7 @@ public final class Blake2b {
         Objects.requireNonNull(tag, "tag");
         Sodium.require();
         check(key, message, tag.byteSize(), "tag");
-        KdfSupport.checkReadable(tag, "tag");
+        AeadCore.checkReadable(tag, "tag");
         try (SecretArena scratch = SecretArena.ofConfined()) {
             MemorySegment expected = scratch.allocate(tag.byteSize());
             hashInto(key, message, expected, false);
@@ -166,7 +166,7 @@ public final class Blake2b {
         KdfSupport.checkNotPassword(key, "key");
         KdfSupport.checkLength("a BLAKE2b key", key.size(), MIN_KEY_LENGTH, MAX_KEY_LENGTH);
         KdfSupport.checkLength("a BLAKE2b " + output, outputLength, MIN_OUTPUT_LENGTH, MAX_OUTPUT_LENGTH);
-        KdfSupport.checkReadable(input, output.equals("tag") ? "message" : "context");
+        AeadCore.checkReadable(input, output.equals("tag") ? "message" : "context");
     }
 
     /**

@@ -78,7 +78,7 @@ public enum Hkdf {
         Objects.requireNonNull(salt, "salt");
         Objects.requireNonNull(ikm, "ikm");
         Sodium.require();
-        KdfSupport.checkReadable(salt, "salt");
+        AeadCore.checkReadable(salt, "salt");
         KdfSupport.checkNotPassword(ikm, "input keying material");
         return Secret.withContents(SecretKind.Key.class, hashLength,
                 prk -> ikm.read(in -> {
@@ -209,14 +209,14 @@ public enum Hkdf {
             throw new IllegalArgumentException("the pseudorandom key must be at least " + hashLength + " bytes for "
                     + this + ", was " + prk.size());
         }
-        KdfSupport.checkReadable(info, "info");
+        AeadCore.checkReadable(info, "info");
         KdfSupport.checkLength(this + " output", length, 1, maxOutputLength());
     }
 
     private void checkDerive(Secret<?> ikm, MemorySegment salt, MemorySegment info, long length) {
         KdfSupport.checkNotPassword(ikm, "input keying material");
-        KdfSupport.checkReadable(salt, "salt");
-        KdfSupport.checkReadable(info, "info");
+        AeadCore.checkReadable(salt, "salt");
+        AeadCore.checkReadable(info, "info");
         KdfSupport.checkLength(this + " output", length, 1, maxOutputLength());
     }
 
@@ -231,11 +231,21 @@ public enum Hkdf {
         }
     }
 
-    /** PRK = HMAC(salt, ikm), into {@code prk}; the HMAC state in guarded memory. */
+    /**
+     * PRK = HMAC(salt, ikm), into {@code prk}; the HMAC state in guarded memory. HMAC's init hashes a key longer than a
+     * block in one call, of any length: so it is an ordinary downcall, which cannot read the Java heap, and a salt on
+     * the heap is copied to native scratch memory first (a critical call would hold up the garbage collector for
+     * as long as the hashing takes).
+     */
     private void extractInto(MemorySegment salt, MemorySegment ikm, MemorySegment prk) {
         try (SecretArena scratch = SecretArena.ofConfined()) {
             MemorySegment state = scratch.allocate(SodiumKdf.hmacStateBytes(sha512), Long.BYTES);
-            KdfSupport.succeeded(SodiumKdf.hmacInit(sha512, state, salt), "HMAC init");
+            MemorySegment key = salt;
+            if (!salt.isNative()) {
+                key = scratch.allocate(salt.byteSize());
+                MemorySegment.copy(salt, 0, key, 0, salt.byteSize());
+            }
+            KdfSupport.succeeded(SodiumKdf.hmacInit(sha512, state, key), "HMAC init");
             KdfSupport.feed(this::update, state, ikm, "HMAC update");
             KdfSupport.succeeded(SodiumKdf.hmacFinal(sha512, state, prk), "HMAC final");
         }

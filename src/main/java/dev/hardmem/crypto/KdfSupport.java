@@ -25,22 +25,12 @@ final class KdfSupport {
         int apply(MemorySegment state, MemorySegment in);
     }
 
-    /** Throws unless {@code segment} is alive and accessible from this thread. */
-    static void checkReadable(MemorySegment segment, String name) {
-        if (!segment.scope().isAlive()) {
-            throw new IllegalStateException("the " + name + " segment is not alive: its arena is closed");
-        }
-        if (!segment.isAccessibleBy(Thread.currentThread())) {
-            throw new WrongThreadException("the " + name + " segment is confined to another thread");
-        }
-    }
-
     /**
      * Throws unless {@code destination} can receive secret output: alive, accessible, writable, and native memory
      * (a key written to the Java heap could be copied by the garbage collector and never wiped).
      */
     static void checkDestination(MemorySegment destination) {
-        checkReadable(destination, "destination");
+        AeadCore.checkReadable(destination, "destination");
         if (destination.isReadOnly()) {
             throw new IllegalArgumentException("the destination segment is read-only");
         }

@@ -24,7 +24,6 @@ import static dev.hardmem.crypto.Vectors.randomKey;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Messages sealed by libsodium called directly (its combined mode, through the thin bindings) open in hardmem, in
@@ -51,7 +50,7 @@ class AeadInteropTest {
     @ParameterizedTest
     @EnumSource(AeadAlgorithm.class)
     void libsodiumSealsHardmemOpensBothForms(AeadAlgorithm a) throws AEADBadTagException {
-        assumeTrue(a.isAvailable(), a + " does not run on this CPU");
+        AeadAssume.runs(a);
         for (int length : LENGTHS) {
             try (Secret<SecretKind.Key> k = randomKey(); Arena arena = Arena.ofConfined()) {
                 byte[] plaintext = random(length);
@@ -81,7 +80,7 @@ class AeadInteropTest {
     @ParameterizedTest
     @EnumSource(AeadAlgorithm.class)
     void hardmemSealsLibsodiumOpensBothForms(AeadAlgorithm a) {
-        assumeTrue(a.isAvailable(), a + " does not run on this CPU");
+        AeadAssume.runs(a);
         for (int length : LENGTHS) {
             try (Secret<SecretKind.Key> k = randomKey(); Arena arena = Arena.ofConfined()) {
                 byte[] plaintext = random(length);

@@ -3,14 +3,21 @@ package dev.hardmem.crypto;
 import dev.hardmem.Secret;
 import dev.hardmem.SecretArena;
 import dev.hardmem.SecretKind;
+import dev.hardmem.internal.os.Sodium;
 import org.junit.jupiter.api.Test;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HexFormat;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -206,6 +213,25 @@ class Argon2idTest {
             assertThrows(IllegalArgumentException.class,
                     () -> Argon2id.verify(valid.replace("$argon2id", "$Argon2id"), right));
         }
+    }
+
+    @Test
+    void anArgon2iStringNeedsRehashEvenWithTheSameLimits() throws Throwable {
+        // libsodium's own needs_rehash compares only the limits of the algorithm the string names: an Argon2i
+        // string made with these very limits must still be upgraded to Argon2id.
+        MethodHandle argon2iStr = Sodium.handle("crypto_pwhash_argon2i_str",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG));
+        String argon2i;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(128);
+            byte[] pw = "Correct Horse Battery Staple".getBytes(StandardCharsets.UTF_8);
+            int r = (int) argon2iStr.invokeExact(out, a.allocateFrom(ValueLayout.JAVA_BYTE, pw), (long) pw.length,
+                    3L, 5_000_000L);
+            assertEquals(0, r);
+            argon2i = out.getString(0, StandardCharsets.US_ASCII);
+        }
+        assertTrue(argon2i.startsWith("$argon2i$v=19$m=4882,t=3,p=1$"), argon2i);
+        assertTrue(Argon2id.of(3, 5_000_000).needsRehash(argon2i));
     }
 
     @Test

@@ -4,10 +4,11 @@ import java.util.Map;
 import java.util.WeakHashMap;
 
 /**
- * What each key secret and each nonce sequence has been taken for, across every path of hardmem (JCA AEAD in
- * {@code dev.hardmem.aead}, native AEAD in {@code dev.hardmem.crypto}, a JCA {@code KeyLoan}): a secret serves one
- * algorithm, with at most one sealing key on any path, or one JCA algorithm it is lent to; a sequence serves one
- * sealing key. Both are checked and recorded here, under one lock, when a key is made or a loan begins (never when
+ * What each key secret and each nonce sequence has been taken for by the AEAD keys and loans of hardmem (JCA AEAD
+ * in {@code dev.hardmem.aead}, native AEAD in {@code dev.hardmem.crypto}, a JCA {@code KeyLoan}): a secret serves
+ * one algorithm, with at most one sealing key on any of those paths, or one JCA algorithm it is lent to; a sequence
+ * serves one sealing key. The key derivation functions ({@code Hkdf}, {@code Blake2b}) do not record their keys
+ * here: a secret that keys an AEAD can also be given to them, and separating those uses is the caller's part. Both are checked and recorded here, under one lock, when a key is made or a loan begins (never when
  * it seals or opens).
  *
  * <p>An AEAD algorithm is named by its usual name ({@code AES-256-GCM}, {@code ChaCha20-Poly1305},

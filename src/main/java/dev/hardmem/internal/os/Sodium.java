@@ -117,9 +117,4 @@ public final class Sodium {
                 "libsodium " + VERSION + " has no " + name + "; a newer libsodium is needed"));
         return LINKER.downcallHandle(symbol, descriptor, options);
     }
-
-    /** {@return whether libsodium has {@code name}} False where it is missing. */
-    public static boolean has(String name) {
-        return LOOKUP != null && LOOKUP.find(name).isPresent();
-    }
 }

@@ -72,7 +72,7 @@ public final class SodiumAead {
             return (int) Handles.ENCRYPT[algorithm].invokeExact(c, MemorySegment.NULL, m, m.byteSize(), ad,
                     ad.byteSize(), MemorySegment.NULL, npub, k);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Libc.rethrow(t);
         }
     }
 
@@ -91,7 +91,7 @@ public final class SodiumAead {
             return (int) Handles.DECRYPT[algorithm].invokeExact(m, MemorySegment.NULL, MemorySegment.NULL, c,
                     c.byteSize(), ad, ad.byteSize(), npub, k);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Libc.rethrow(t);
         }
     }
 
@@ -107,22 +107,12 @@ public final class SodiumAead {
         try {
             return (int) Handles.AES_AVAILABLE.invokeExact() == 1;
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Libc.rethrow(t);
         }
     }
 
     /** {@return the name of the libsodium function family behind {@code algorithm}, for messages} */
     public static String functionPrefix(int algorithm) {
         return PREFIX[algorithm];
-    }
-
-    private static RuntimeException rethrow(Throwable t) {
-        if (t instanceof RuntimeException r) {
-            throw r;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        return new IllegalStateException("a libsodium downcall threw " + t, t);
     }
 }

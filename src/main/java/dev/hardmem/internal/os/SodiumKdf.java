@@ -18,9 +18,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * first use, and a missing libsodium must be reported as {@link UnsupportedOperationException}, not as an error in a
  * class initialiser.
  *
- * <p>The hash updates and finals are critical downcalls that may take segments of the Java heap (salt, info, a
- * message): they never block, and the callers cut long inputs into pieces so that a call never holds up the
- * garbage collector for long. Argon2id runs for as long as its limits ask and allocates, so it is an ordinary
+ * <p>The hash updates and finals are critical downcalls that may take segments of the Java heap (info, a message):
+ * they never block, and the callers cut long inputs into pieces so that a call never holds up the garbage collector
+ * for long. HMAC's init hashes a key of any length in one call, so it is an ordinary downcall, on native segments
+ * only (the caller copies a salt from the heap first). Argon2id runs for as long as its limits ask and allocates, so it is an ordinary
  * downcall, on native segments only.
  */
 @SuppressWarnings("restricted") // this package is where restricted calls are allowed to live
@@ -35,7 +36,7 @@ public final class SodiumKdf {
         static final MethodHandle HMAC256_STATEBYTES = Sodium.handle("crypto_auth_hmacsha256_statebytes",
                 FunctionDescriptor.of(JAVA_LONG));
         static final MethodHandle HMAC256_INIT = Sodium.handle("crypto_auth_hmacsha256_init",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG), HEAP);
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
         static final MethodHandle HMAC256_UPDATE = Sodium.handle("crypto_auth_hmacsha256_update",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG), HEAP);
         static final MethodHandle HMAC256_FINAL = Sodium.handle("crypto_auth_hmacsha256_final",
@@ -43,7 +44,7 @@ public final class SodiumKdf {
         static final MethodHandle HMAC512_STATEBYTES = Sodium.handle("crypto_auth_hmacsha512_statebytes",
                 FunctionDescriptor.of(JAVA_LONG));
         static final MethodHandle HMAC512_INIT = Sodium.handle("crypto_auth_hmacsha512_init",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG), HEAP);
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
         static final MethodHandle HMAC512_UPDATE = Sodium.handle("crypto_auth_hmacsha512_update",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG), HEAP);
         static final MethodHandle HMAC512_FINAL = Sodium.handle("crypto_auth_hmacsha512_final",
@@ -115,7 +116,7 @@ public final class SodiumKdf {
         }
     }
 
-    /** {@code crypto_auth_hmacsha{256,512}_init(state, key, key.byteSize())} */
+    /** {@code crypto_auth_hmacsha{256,512}_init(state, key, key.byteSize())}: an ordinary call; {@code key} native */
     public static int hmacInit(boolean sha512, MemorySegment state, MemorySegment key) {
         try {
             return sha512 ? (int) Handles.HMAC512_INIT.invokeExact(state, key, key.byteSize())
