@@ -205,9 +205,29 @@ public final class Inputs {
                 throw new IllegalArgumentException("the file " + name + " holds " + st.size()
                         + " bytes, more than the maximum of " + maxSize);
             }
-            return Secret.withContents(kind, st.size(), out -> readExactly(fd, name, out));
-        } finally {
+            Secret<K> secret = Secret.withContents(kind, st.size(), out -> readExactly(fd, name, out));
+            closeAfterRead(fd);
+            return secret;
+        } catch (Throwable t) {
+            try {
+                Libc.close(fd);
+            } catch (SystemCallException e) {
+                t.addSuppressed(e);
+            }
+            throw t;
+        }
+    }
+
+    /**
+     * Closes a read-only descriptor whose file is read in full: a failure there loses nothing (the bytes are in the
+     * secret, and the kernel frees the descriptor whatever {@code close} returns), so it is not thrown, which would
+     * drop the secret for the cleaner to find.
+     */
+    private static void closeAfterRead(int fd) {
+        try {
             Libc.close(fd);
+        } catch (SystemCallException ignored) {
+            // see above
         }
     }
 
@@ -225,12 +245,25 @@ public final class Inputs {
         }
     }
 
+    /** {@code read(2)}, again when a signal interrupted it before it read anything ({@code EINTR}). */
+    private static long readRetrying(int fd, MemorySegment into) {
+        while (true) {
+            try {
+                return Libc.read(fd, into);
+            } catch (SystemCallException e) {
+                if (e.errno() != Errno.EINTR) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     /** Fills {@code out} from {@code fd}, then checks the file has nothing more: it must not change meanwhile. */
     private static void readExactly(int fd, String name, MemorySegment out) throws IOException {
         try {
             long done = 0;
             while (done < out.byteSize()) {
-                long n = Libc.read(fd, out.asSlice(done));
+                long n = readRetrying(fd, out.asSlice(done));
                 if (n == 0) {
                     throw new IOException("the file " + name + " shrank while it was read");
                 }
@@ -238,7 +271,7 @@ public final class Inputs {
             }
             try (Arena probe = Arena.ofConfined()) {
                 MemorySegment one = probe.allocate(1);
-                long n = Libc.read(fd, one);
+                long n = readRetrying(fd, one);
                 Libc.zero(one);
                 if (n != 0) {
                     throw new IOException("the file " + name + " grew while it was read");

@@ -25,6 +25,10 @@ public final class Terminal {
     private static final int ECHONL = 0x40;
     /** Apply once the output is written, and discard input received but not read. */
     private static final int TCSAFLUSH = 2;
+    /** Apply at once. */
+    private static final int TCSANOW = 0;
+    /** {@code tcflush}: discard input received but not read. */
+    private static final int TCIFLUSH = 0;
     private static final int O_RDWR = 0x2;
     private static final int O_NOCTTY = 0x100;
     private static final int O_CLOEXEC = 0x80000;
@@ -32,6 +36,7 @@ public final class Terminal {
     private static final MethodHandle OPEN = OpenFile.OPEN;
     private static final MethodHandle TCGETATTR = Libc.errnoHandle("tcgetattr", JAVA_INT, JAVA_INT, ADDRESS);
     private static final MethodHandle TCSETATTR = Libc.errnoHandle("tcsetattr", JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
+    private static final MethodHandle TCFLUSH = Libc.errnoHandle("tcflush", JAVA_INT, JAVA_INT, JAVA_INT);
     private static final MethodHandle READ = Libc.errnoHandle("read", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
 
     private Terminal() {
@@ -67,13 +72,22 @@ public final class Terminal {
         }
     }
 
-    /** Puts back the settings {@link #echoOff} saved, discarding input received but not read. */
+    /**
+     * Puts back the settings {@link #echoOff} saved, at once, then discards input received but not read. It never
+     * waits for output to drain ({@code TCSAFLUSH} would): from a shutdown hook, a terminal whose output is stopped
+     * (XOFF, a pseudo-terminal nobody reads) would otherwise hold up the JVM's exit.
+     */
     public static void restore(int fd, MemorySegment saved) {
-        set(fd, saved);
+        set(fd, saved, TCSANOW);
+        Libc.callZero("tcflush", () -> "fd=" + fd, s -> (int) TCFLUSH.invokeExact(s, fd, TCIFLUSH));
     }
 
     private static void set(int fd, MemorySegment termios) {
-        Libc.callZero("tcsetattr", () -> "fd=" + fd, s -> (int) TCSETATTR.invokeExact(s, fd, TCSAFLUSH, termios));
+        set(fd, termios, TCSAFLUSH);
+    }
+
+    private static void set(int fd, MemorySegment termios, int when) {
+        Libc.callZero("tcsetattr", () -> "fd=" + fd, s -> (int) TCSETATTR.invokeExact(s, fd, when, termios));
     }
 
     /** {@return {@code read(fd, destination, size)}: the bytes read, 0 at the end, or {@code -errno}} */
