@@ -16,8 +16,8 @@ import java.util.Map;
  * Searches a file (a core) for every 8-byte window of each pattern, at any offset of the file: what
  * {@link Hunt#count} misses when a secret was copied only in part, one register or one word at a time (a value
  * spilled to a stack, the tail of a block in a temporary buffer). Eight random bytes occur by chance in a file of
- * <i>n</i> bytes with probability about <i>n</i>/2<sup>64</sup>: for a core of a few hundred MiB, one in 10<sup>10</sup>
- * per window.
+ * <i>n</i> bytes with probability about <i>n</i>/2<sup>64</sup>: for a core of a few hundred MiB, one in
+ * 10<sup>10</sup> per window.
  */
 public final class WordHunt {
     private static final ValueLayout.OfLong WORD = ValueLayout.JAVA_LONG_UNALIGNED;
