@@ -30,7 +30,9 @@ import java.util.TreeMap;
  * }
  *
  * <p>Conventions it relies on: a method whose name starts with {@code baseline} is a baseline, compared with every
- * other method of its class that has the same parameters. A parameter named {@code size} is a number of bytes.
+ * other method of its class that has the same parameters. A parameter named {@code size} is a number of bytes. A
+ * chart has one group per value of the section's grouping parameter, and one bar per method and value of the other
+ * parameters ({@code hardmemNative AES-256-GCM}).
  */
 public final class Report {
     private static final String ALLOC = "AllocateWipeFreeBenchmark";
@@ -38,6 +40,10 @@ public final class Report {
     private static final String ACCESS = "AccessBenchmark";
     private static final String NONCE = "NonceBenchmark";
     private static final String LIVE = "LiveSecretsBenchmark";
+    private static final String SEAL = "AeadSealBenchmark";
+    private static final String OPEN = "AeadOpenBenchmark";
+    /** The classes charted as throughput, GB/s, rather than time: bytes per operation over time per operation. */
+    private static final Set<String> THROUGHPUT = Set.of(WIPE, SEAL, OPEN);
     static final String SODIUM_MISSING = "not measured: libsodium missing (apt-get install libsodium23)";
 
     private Report() {
@@ -112,6 +118,38 @@ public final class Report {
                         + " Time per secret is the fair comparison where libsodium stopped early. Single-shot, 1"
                         + " warm-up iteration: lower is better.",
                 "count", "Time to allocate N live 32-byte secrets", "single shot"));
+        String aead = " `hardmemNative` is `AeadSealingKey`/`AeadOpeningKey` through libsodium, on segments (the key"
+                + " in a `Secret`, the plaintext in a `SecretArena`, the message in hardmem's wire form: nonce ‖"
+                + " ciphertext ‖ tag); `hardmemJca` is hardmem's JCA path (`dev.hardmem.aead`), for reference;"
+                + " `baselineJca` is plain JCA at its best: a `SecretKeySpec` and a `Cipher` made once and"
+                + " initialised again per message, `doFinal` from one `byte[]` into another. The JDK has no"
+                + " XChaCha20-Poly1305, so its rows have no baseline. No additional data. Charted as plaintext"
+                + " bytes per nanosecond (GB/s): higher is better; the table's times: lower is better.";
+        SECTIONS.put(SEAL, new Section("AEAD seal",
+                "What sealing one message of `size` bytes costs, with a fresh nonce each time as a real sender"
+                        + " must: the key's own nonce sequence on hardmem's side, a 64-bit counter in a `byte[]`"
+                        + " for plain JCA (the cheapest fresh nonce, with none of a sequence's checks)." + aead,
+                "size", "AEAD seal throughput, by message size", "GB/s (plaintext bytes per ns)"));
+        SECTIONS.put(OPEN, new Section("AEAD open",
+                "What opening (verifying, then decrypting) one message of `size` bytes costs, the same message"
+                        + " each time. hardmem's native open decrypts into guarded scratch memory and copies the"
+                        + " plaintext to the destination only once the tag has verified; that allocation, copy and"
+                        + " wipe are part of every open." + aead,
+                "size", "AEAD open throughput, by message size", "GB/s (plaintext bytes per ns)"));
+        SECTIONS.put("HkdfBenchmark", new Section("HKDF-SHA256",
+                "One extract-then-expand derivation of a 32-byte key, with the inputs of RFC 5869 test A.1."
+                        + " `hardmemDerive` derives into a new `Secret` and closes it; `hardmemDeriveInto` into a"
+                        + " `SecretArena` segment allocated once; both keep the HMAC states and the pseudorandom key"
+                        + " in guarded memory and wipe them. `baselineJdkKdf` is JDK 25's `javax.crypto.KDF`"
+                        + " (`HKDF-SHA256`), the keying material a `SecretKeySpec`, into a new `byte[]`. Lower is"
+                        + " better.",
+                null, "HKDF-SHA256: one 32-byte key", "time per derivation"));
+        SECTIONS.put("Argon2idBenchmark", new Section("Argon2id",
+                "One 32-byte key from a password at libsodium's interactive limits (2 passes over 64 MiB):"
+                        + " `hardmemDeriveKey` is `Argon2id.INTERACTIVE.deriveKey` from a password `Secret` into a"
+                        + " key `Secret`; `baselineSodium` is `crypto_pwhash` called directly on plain native"
+                        + " memory. There is no Argon2 in the JDK. Single shot, a few times: lower is better.",
+                null, "Argon2id, interactive limits", "single shot"));
     }
 
     /** A stated target: {@code method} against {@code baseline} at {@code where}. */
@@ -149,6 +187,14 @@ public final class Report {
             t.add(new Target("`SecretArena` on the unguarded allocator " + bytes(size)
                     + " ≤ 1.3× `Arena.ofConfined()`", ALLOC, "secretArenaUnguarded", "baselineArena",
                     Map.of("size", size), Kind.SLOWER_BY_AT_MOST, 1.3));
+        }
+        for (String cls : List.of(SEAL, OPEN)) {
+            for (String algorithm : List.of("CHACHA20_POLY1305", "AES_256_GCM")) {
+                t.add(new Target("Native " + (algorithm.startsWith("AES") ? "AES-256-GCM" : "ChaCha20-Poly1305")
+                        + (cls.equals(SEAL) ? " seal" : " open") + " 1 KiB ≥ plain JCA `Cipher` on `byte[]`", cls,
+                        "hardmemNative", "baselineJca", Map.of("algorithm", algorithm, "size", "1024"),
+                        Kind.FASTER_BY_AT_LEAST, 1));
+            }
         }
         return t;
     }
@@ -268,8 +314,8 @@ public final class Report {
                     .append(first.raw().get("jmhVersion"));
         }
         b.append(".\n\n");
-        b.append("Reproduce (from the repository root; the full suite takes about 11 minutes on 2 cores;"
-                + " `-Pbench,quick` gives a first look in about 6):\n\n```sh\n"
+        b.append("Reproduce (from the repository root; the full suite takes about 14 minutes on 2 cores;"
+                + " `-Pbench,quick` gives a first look in about 10):\n\n```sh\n"
                 + "./mvnw -q install -DskipTests && ./mvnw -q -f jmh/pom.xml -Pbench package\n```\n\n"
                 + "The thread-scaling section at the end comes from its own run (`-Pbench,scaling`, below).\n\n");
         b.append("Run configuration: ").append(configurations(byClass)).append(". Errors are JMH's 99.9%"
@@ -489,6 +535,8 @@ public final class Report {
         b.append(" Score | ± Error | Unit |");
         if (cls.equals(WIPE)) {
             b.append(" per wipe (ns) | GB/s |");
+        } else if (THROUGHPUT.contains(cls)) {
+            b.append(" GB/s |");
         }
         if (cls.equals(LIVE)) {
             b.append(" held | guarded | stops guarding at | µs per secret | mappings added | locked MiB added |"
@@ -503,6 +551,8 @@ public final class Report {
         b.append("---:|".repeat(names.size())).append("---:|---:|---|");
         if (cls.equals(WIPE)) {
             b.append("---:|---:|");
+        } else if (THROUGHPUT.contains(cls)) {
+            b.append("---:|");
         }
         if (cls.equals(LIVE)) {
             b.append("---:|---:|---:|---:|---:|---:|---:|");
@@ -515,13 +565,15 @@ public final class Report {
             b.append("| `").append(r.method()).append("` |");
             for (String n : names) {
                 String v = r.param(n);
-                b.append(' ').append(v == null ? "" : n.equals("size") ? bytes(v) : group(v)).append(" |");
+                b.append(' ').append(v == null ? "" : n.equals("size") ? bytes(v) : display(v)).append(" |");
             }
             b.append(' ').append(number(r.score())).append(" | ").append(Double.isNaN(r.error()) ? "NaN"
                     : number(r.error())).append(" | ").append(r.unit()).append(" |");
             if (cls.equals(WIPE)) {
-                double[] w = wipe(r);
+                double[] w = throughput(r);
                 b.append(' ').append(number(w[0])).append(" | ").append(number(w[1])).append(" |");
+            } else if (THROUGHPUT.contains(cls)) {
+                b.append(' ').append(number(throughput(r)[1])).append(" |");
             }
             if (cls.equals(LIVE)) {
                 double held = sec(r, "secrets");
@@ -568,8 +620,12 @@ public final class Report {
         return v == null ? Double.NaN : v[0];
     }
 
-    /** {@return {ns per single wipe, GB/s}} for a {@code WipeBenchmark} result (ns per invocation). */
-    private static double[] wipe(Result r) {
+    /**
+     * {@return {ns per {@code size} bytes, GB/s}} for a result whose invocation handles max({@code size},
+     * {@code batchBytes}) bytes: a {@code WipeBenchmark} result (ns per invocation, which wipes pieces of
+     * {@code size} bytes), or one that handles {@code size} bytes (an AEAD message).
+     */
+    private static double[] throughput(Result r) {
         double size = Double.parseDouble(r.param("size"));
         double batch = r.param("batchBytes") == null ? size : Double.parseDouble(r.param("batchBytes"));
         double bytes = Math.max(size, batch);
@@ -603,37 +659,60 @@ public final class Report {
         List<String> labels = keys.stream().map(k -> groupBy == null ? (k.isEmpty() ? "all" : k)
                 : groupBy.equals("size") ? bytes(k) : groupBy.equals("count") ? group(k) + " secrets" : k).toList();
 
+        // One series per method and value of the parameters the groups leave (the algorithm beside the size).
+        List<String> others = groupBy == null ? List.of() : names.stream().filter(n -> !n.equals(groupBy)).toList();
+        List<String> series = new ArrayList<>();
+        for (String m : methods) {
+            for (Result r : rs) {
+                String name = seriesName(r, others);
+                if (r.method().equals(m) && !series.contains(name)) {
+                    series.add(name);
+                }
+            }
+        }
+
         List<BarChart> out = new ArrayList<>();
         String unit = rs.get(0).unit();
-        boolean gbps = cls.equals(WIPE);
+        boolean gbps = THROUGHPUT.contains(cls);
         String axis = gbps ? s.axis() : s.axis() + " (" + unit + ")";
-        out.add(chart(s.chartTitle(), axis, methods, keys, labels, groups, gbps, null));
+        out.add(chart(s.chartTitle(), axis, series, others, keys, labels, groups, gbps, null));
         if (cls.equals(LIVE)) {
-            out.add(chart("Mappings added by N live 32-byte secrets", "mappings (/proc/self/maps lines)", methods,
-                    keys, labels, groups, false, "mappingsAdded"));
+            out.add(chart("Mappings added by N live 32-byte secrets", "mappings (/proc/self/maps lines)", series,
+                    others, keys, labels, groups, false, "mappingsAdded"));
         }
         return out;
     }
 
+    /** {@return the method, then the values of {@code others} it has, space-separated} */
+    private static String seriesName(Result r, List<String> others) {
+        StringBuilder b = new StringBuilder(r.method());
+        for (String n : others) {
+            if (r.param(n) != null) {
+                b.append(' ').append(display(r.param(n)));
+            }
+        }
+        return b.toString();
+    }
+
     /**
-     * {@return a chart with one bar per method per group} The value is the score, or GB/s ({@code gbps}), or the
+     * {@return a chart with one bar per series per group} The value is the score, or GB/s ({@code gbps}), or the
      * secondary metric {@code secondary}; log scale when the values span more than a factor of 8.
      */
-    private static BarChart chart(String title, String axis, List<String> methods, List<String> keys,
-                                  List<String> labels, Map<String, List<Result>> groups, boolean gbps,
-                                  String secondary) {
+    private static BarChart chart(String title, String axis, List<String> series, List<String> others,
+                                  List<String> keys, List<String> labels, Map<String, List<Result>> groups,
+                                  boolean gbps, String secondary) {
         double lo = Double.POSITIVE_INFINITY;
         double hi = 0;
         List<double[]> vs = new ArrayList<>();
         List<double[]> es = new ArrayList<>();
-        for (String m : methods) {
+        for (String m : series) {
             double[] v = new double[keys.size()];
             double[] e = new double[keys.size()];
             Arrays.fill(v, Double.NaN);
             Arrays.fill(e, Double.NaN);
             for (int g = 0; g < keys.size(); g++) {
                 for (Result r : groups.get(keys.get(g))) {
-                    if (!r.method().equals(m)) {
+                    if (!seriesName(r, others).equals(m)) {
                         continue;
                     }
                     if (secondary != null) {
@@ -641,7 +720,7 @@ public final class Report {
                         v[g] = x == null ? Double.NaN : x[0];
                         e[g] = x == null ? Double.NaN : x[1];
                     } else if (gbps) {
-                        double[] w = wipe(r);
+                        double[] w = throughput(r);
                         v[g] = w[1];
                         e[g] = Double.isNaN(r.error()) ? Double.NaN : w[1] * r.error() / r.score();
                     } else {
@@ -658,8 +737,8 @@ public final class Report {
             es.add(e);
         }
         BarChart c = new BarChart(title, axis, hi / lo > 8, labels);
-        for (int i = 0; i < methods.size(); i++) {
-            c.series(methods.get(i), methods.get(i).startsWith("baseline"), vs.get(i), es.get(i));
+        for (int i = 0; i < series.size(); i++) {
+            c.series(series.get(i), series.get(i).startsWith("baseline"), vs.get(i), es.get(i));
         }
         return c;
     }
@@ -710,6 +789,15 @@ public final class Report {
 
     static String group(double v) {
         return Double.isNaN(v) ? "—" : String.format(Locale.ROOT, "%,d", Math.round(v));
+    }
+
+    /** The names of the AEAD algorithms, as the {@code algorithm} parameter gives them (the enum constants). */
+    private static final Map<String, String> ALGORITHMS = Map.of("XCHACHA20_POLY1305", "XChaCha20-Poly1305",
+            "CHACHA20_POLY1305", "ChaCha20-Poly1305", "AES_256_GCM", "AES-256-GCM");
+
+    /** {@return a parameter's value as a reader knows it: an algorithm by its usual name, a count grouped} */
+    static String display(String v) {
+        return ALGORITHMS.getOrDefault(v, group(v));
     }
 
     static String group(String v) {
