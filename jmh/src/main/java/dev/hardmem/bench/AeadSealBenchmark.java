@@ -50,9 +50,10 @@ import java.util.concurrent.TimeUnit;
  * <ul>
  *   <li>A cold JIT. SunJCE's AES-GCM, ChaCha20 and Poly1305 run as intrinsics only once the JIT has compiled their
  *       callers, which takes thousands of calls; at 1 MiB an iteration holds a dozen calls, so a run that only
- *       warmed up with its own messages would time the interpreter from start to end (15 times slower for AES-GCM).
- *       Above 1 KiB each state's set-up therefore first seals {@value #JIT_WARMUP} messages of 1 KiB through the
- *       very path it measures (at 1 KiB and below, a warm-up iteration alone holds over a hundred thousand).</li>
+ *       warmed up with its own messages would time SunJCE's uncompiled fallback from start to end (a hundred times
+ *       slower for AES-GCM here). Above 1 KiB each state's set-up therefore first seals {@value #JIT_WARMUP}
+ *       messages of 1 KiB through the very path it measures (at 1 KiB and below, one warm-up iteration holds over
+ *       a hundred thousand).</li>
  *   <li>A reused nonce: every invocation seals with a fresh one, as a real sender must (SunJCE refuses a reused
  *       one; libsodium would not notice, and the benchmark would measure what no correct program does).</li>
  *   <li>Dead code and zeros: the inputs are random; every method returns what it wrote, or the ciphertext.</li>
