@@ -19,7 +19,8 @@ import java.util.Optional;
  *
  * <p>{@code memset} and {@code sodium_memzero} never block, so they are linked {@linkplain Linker.Option#critical
  * critical}: the cheapest call the JDK can make, which gives the baselines their best case. {@code sodium_malloc}
- * and {@code sodium_free} make system calls ({@code mmap}, {@code mlock}, {@code munmap}) and are linked normally.
+ * and {@code sodium_free} make system calls ({@code mmap}, {@code mlock}, {@code munmap}), and
+ * {@code crypto_pwhash} runs for a tenth of a second, so they are linked normally.
  * Pointers are passed and returned as {@code long}s (the same registers on x86_64 and aarch64), so the calls
  * allocate nothing on the Java heap.
  */
@@ -99,6 +100,14 @@ final class Native {
         final MethodHandle free;
         /** {@code void sodium_memzero(void *, size_t)}, critical. */
         final MethodHandle memzero;
+        /**
+         * {@code int crypto_pwhash(unsigned char *out, unsigned long long outlen, const char *passwd,
+         * unsigned long long passwdlen, const unsigned char *salt, unsigned long long opslimit, size_t memlimit,
+         * int alg)}.
+         */
+        final MethodHandle pwhash;
+        /** {@code crypto_pwhash_alg_argon2id13()}. */
+        final int argon2id13;
 
         private Sodium(SymbolLookup lib) {
             init = LINKER.downcallHandle(find(lib, "sodium_init"), FunctionDescriptor.of(ValueLayout.JAVA_INT));
@@ -108,6 +117,15 @@ final class Native {
             memzero = LINKER.downcallHandle(find(lib, "sodium_memzero"),
                     FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
                     Linker.Option.critical(false));
+            pwhash = LINKER.downcallHandle(find(lib, "crypto_pwhash"), FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+            try {
+                argon2id13 = (int) LINKER.downcallHandle(find(lib, "crypto_pwhash_alg_argon2id13"),
+                        FunctionDescriptor.of(ValueLayout.JAVA_INT)).invokeExact();
+            } catch (Throwable t) {
+                throw new AssertionError(t);
+            }
         }
 
         private static MemorySegment find(SymbolLookup lib, String name) {
@@ -153,6 +171,17 @@ final class Native {
         void memzero(long address, long length) {
             try {
                 memzero.invokeExact(address, length);
+            } catch (Throwable t) {
+                throw new AssertionError(t);
+            }
+        }
+
+        /** {@return {@code crypto_pwhash} with Argon2id: 0, or -1 where libsodium could not have the memory} */
+        int argon2id(long out, long outLength, long password, long passwordLength, long salt, long opsLimit,
+                     long memLimit) {
+            try {
+                return (int) pwhash.invokeExact(out, outLength, password, passwordLength, salt, opsLimit, memLimit,
+                        argon2id13);
             } catch (Throwable t) {
                 throw new AssertionError(t);
             }

@@ -1,6 +1,7 @@
 package dev.hardmem.bench;
 
 import dev.hardmem.bench.report.Machine;
+import dev.hardmem.crypto.AeadAlgorithm;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.results.format.ResultFormatFactory;
@@ -16,6 +17,7 @@ import org.openjdk.jmh.runner.options.VerboseMode;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -34,8 +36,9 @@ import java.util.TreeMap;
  * invocation. The result file is rewritten after each count, so it holds every count finished so far. Beside it,
  * {@code <result>.machine.txt} records the machine that ran the benchmarks, for the report.
  *
- * <p>One absence is expected and reported, not failed: the libsodium baselines where libsodium is missing
- * ({@code apt-get install libsodium23}).
+ * <p>Some absences are expected and reported, not failed ({@link #absence}): the libsodium baselines and hardmem's
+ * native crypto where libsodium is missing ({@code apt-get install libsodium23}), native AES-256-GCM where the CPU
+ * lacks what libsodium needs for it, and the JDK's HKDF before JDK 25.
  */
 public final class Suite {
     private Suite() {
@@ -83,16 +86,23 @@ public final class Suite {
         OutputFormat silent = OutputFormatFactory.createFormatInstance(System.out, VerboseMode.SILENT);
         List<String> includes = options.getIncludes().isEmpty() ? List.of(".*") : options.getIncludes();
         Map<String, Integer> expected = new TreeMap<>();
+        Map<String, Integer> expectedWithoutAes = new TreeMap<>();
         for (BenchmarkListEntry e : BenchmarkList.defaultList().find(silent, includes, options.getExcludes())) {
             int combinations = 1;
+            int withoutAes = 1;
             if (e.getParams().hasValue()) {
                 for (Map.Entry<String, String[]> param : e.getParams().get().entrySet()) {
                     var override = options.getParameter(param.getKey());
-                    combinations *= override.hasValue() ? override.get().size() : param.getValue().length;
+                    Collection<String> values = override.hasValue() ? override.get() : List.of(param.getValue());
+                    combinations *= values.size();
+                    withoutAes *= param.getKey().equals("algorithm")
+                            ? (int) values.stream().filter(v -> !v.equals(AES)).count() : values.size();
                 }
             }
             int modes = options.getBenchModes().isEmpty() ? 1 : options.getBenchModes().size();
-            expected.merge(e.getUsername(), combinations * modes * Math.max(1, threads.size()), Math::max);
+            int factor = modes * Math.max(1, threads.size());
+            expected.merge(e.getUsername(), combinations * factor, Math::max);
+            expectedWithoutAes.merge(e.getUsername(), withoutAes * factor, Math::max);
         }
 
         List<String> failed = new ArrayList<>();
@@ -104,8 +114,9 @@ public final class Suite {
             }
             String what = e.getKey() + " (" + n + " of " + e.getValue() + " parameter combinations"
                     + (threads.isEmpty() ? "" : " × thread counts") + " ran)";
-            if (e.getKey().contains("Sodium") && !Native.Sodium.available()) {
-                skipped.add(what + ": " + Native.SODIUM_MISSING);
+            String why = absence(e.getKey(), n >= expectedWithoutAes.get(e.getKey()));
+            if (why != null) {
+                skipped.add(what + ": " + why);
             } else {
                 failed.add(what);
             }
@@ -124,6 +135,40 @@ public final class Suite {
                     + " benchmark(s) failed; see their errors above.");
             System.exit(1);
         }
+    }
+
+    /** hardmem's own native crypto, which needs libsodium: {@code Class.method}. */
+    private static final Set<String> NATIVE_CRYPTO = Set.of("AeadSealBenchmark.hardmemNative",
+            "AeadOpenBenchmark.hardmemNative", "HkdfBenchmark.hardmemDerive", "HkdfBenchmark.hardmemDeriveInto",
+            "Argon2idBenchmark.hardmemDeriveKey");
+
+    private static final String AES = AeadAlgorithm.AES_256_GCM.name();
+
+    /**
+     * {@return why {@code benchmark} (a full name) cannot run completely on this machine, or null if it can}
+     * {@code allButAes} tells whether every combination of its parameters ran but those with AES-256-GCM.
+     */
+    private static String absence(String benchmark, boolean allButAes) {
+        String[] parts = benchmark.split("\\.");
+        String name = parts[parts.length - 2] + "." + parts[parts.length - 1];
+        if (name.contains("Sodium") && !Native.Sodium.available()) {
+            return Native.SODIUM_MISSING;
+        }
+        if (NATIVE_CRYPTO.contains(name)) {
+            if (!AeadAlgorithm.XCHACHA20_POLY1305.isAvailable()) {
+                return "hardmem's native crypto skipped: libsodium was not found on this machine; apt-get install"
+                        + " libsodium23 (Debian/Ubuntu) to run it";
+            }
+            if (allButAes && !AeadAlgorithm.AES_256_GCM.isAvailable()) {
+                return "native AES-256-GCM skipped: this CPU lacks the instructions libsodium's AES-256-GCM needs";
+            }
+        }
+        if (name.equals("HkdfBenchmark.baselineJdkKdf")
+                && Runtime.version().feature() < HkdfBenchmark.JdkHkdf.FEATURE) {
+            return "JDK HKDF baseline skipped: javax.crypto.KDF needs JDK " + HkdfBenchmark.JdkHkdf.FEATURE
+                    + "; this is JDK " + Runtime.version().feature();
+        }
+        return null;
     }
 
     /**

@@ -1,5 +1,9 @@
 package dev.hardmem.bench.report;
 
+import dev.hardmem.bench.report.Sections.Kind;
+import dev.hardmem.bench.report.Sections.Section;
+import dev.hardmem.bench.report.Sections.Target;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,6 +22,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
+import static dev.hardmem.bench.report.Sections.LIVE;
+import static dev.hardmem.bench.report.Sections.SECTIONS;
+import static dev.hardmem.bench.report.Sections.THROUGHPUT;
+import static dev.hardmem.bench.report.Sections.WIPE;
+import static dev.hardmem.bench.report.Sections.targets;
+
 /**
  * Turns JMH's JSON result into {@code docs/benchmarks.md} (scores, errors, ratios against each baseline of the same
  * class, the targets with PASS/MISS, the machine, JDK and date) and one SVG chart per benchmark class, plus the
@@ -30,14 +40,11 @@ import java.util.TreeMap;
  * }
  *
  * <p>Conventions it relies on: a method whose name starts with {@code baseline} is a baseline, compared with every
- * other method of its class that has the same parameters. A parameter named {@code size} is a number of bytes.
+ * other method of its class that has the same parameters. A parameter named {@code size} is a number of bytes. A
+ * chart has one group per value of the section's grouping parameter, and one bar per method and value of the other
+ * parameters ({@code hardmemNative AES-256-GCM}).
  */
 public final class Report {
-    private static final String ALLOC = "AllocateWipeFreeBenchmark";
-    private static final String WIPE = "WipeBenchmark";
-    private static final String ACCESS = "AccessBenchmark";
-    private static final String NONCE = "NonceBenchmark";
-    private static final String LIVE = "LiveSecretsBenchmark";
     static final String SODIUM_MISSING = "not measured: libsodium missing (apt-get install libsodium23)";
 
     private Report() {
@@ -58,99 +65,6 @@ public final class Report {
         boolean timeUnit() {
             return !unit.startsWith("ops/");
         }
-    }
-
-    /** How a class is presented. */
-    private record Section(String title, String question, String groupBy, String chartTitle, String axis) {
-    }
-
-    private static final Map<String, Section> SECTIONS = new LinkedHashMap<>();
-
-    static {
-        SECTIONS.put(ALLOC, new Section("Allocate + wipe + free",
-                "What one short-lived secret costs: allocate `size` bytes, fill them with a non-zero pattern, wipe,"
-                        + " free. Every method does the same fill, so the wipe always overwrites data. The slab tier"
-                        + " holds at most 4 KiB, so it has no 64 KiB result (n/a), rather than a made-up one."
-                        + " `secretRandom` is `Secret.random` + `close`, filled by `getrandom(2)` instead."
-                        + " `baselineArena` zeroes on allocation and does not wipe; `baselineSharedArena` is the same"
-                        + " on `Arena.ofShared()`, whose close waits for a handshake with every thread;"
-                        + " `baselineHeap` is `new byte[n]` + `Arrays.fill`; `baselineSodium` is `sodium_malloc` +"
-                        + " `sodium_free` through FFM. Lower is better.",
-                "size", "Allocate + fill + wipe + free, by size", "time per operation"));
-        SECTIONS.put(WIPE, new Section("Wipe throughput",
-                "How fast each way of zeroing overwrites memory that holds data (the buffer is refilled with a"
-                        + " non-zero pattern before every invocation, untimed). One invocation wipes max(size, 1 MiB)"
-                        + " bytes as pieces of `size` bytes, so that small wipes are timed over tens of microseconds;"
-                        + " *per wipe* is the time for one piece. `baselineMemset` (libc `memset` through a critical"
-                        + " downcall) is the bandwidth limit of this machine. Higher GB/s is better.",
-                "size", "Wipe throughput, by size of each wipe", "GB/s (bytes per ns)"));
-        SECTIONS.put(ACCESS, new Section("Access cost",
-                "What `Secret.read` costs around a read of all `size` bytes (folded into one long): a scoped,"
-                        + " read-only, confined view that dies when the lambda returns, with and without access-scoped"
-                        + " page protection (`mprotect` to read-only and back to `PROT_NONE` around every read),"
-                        + " against the same fold over a plain segment. Lower is better.",
-                "size", "Secret.read cost", "time per read"));
-        SECTIONS.put(NONCE, new Section("Nonce",
-                "Minting and consuming one nonce from a `NonceSequence`, against `SecureRandom.nextBytes` into a"
-                        + " 12-byte array. Lower is better.",
-                null, "Nonce: next + consume", "time per nonce"));
-        SECTIONS.put("ConstantTimeBenchmark", new Section("Constant-time comparison",
-                "`ConstantTime.equals` on arrays and segments when the inputs are equal, differ in the first byte,"
-                        + " or differ in the last byte, against `Arrays.equals` (which returns at the first"
-                        + " difference). Constant time means the three `constantTime*` cases of a size take the same"
-                        + " time; `Arrays.equals` shows what an early exit looks like. Lower is better.",
-                "size", "Comparison time by size", "time per comparison"));
-        SECTIONS.put(LIVE, new Section("Live-secret scale",
-                "Time to allocate `count` live 32-byte secrets (each written), and what holding them costs the"
-                        + " process at the peak: mappings (`/proc/self/maps` lines) and locked and resident memory"
-                        + " added. hardmem: one `SecretArena` on a fresh default `GuardedAllocator` (slab tier)."
-                        + " libsodium: `sodium_malloc` (4 mappings each) until `count`, or until 1,000 mappings short"
-                        + " of `vm.max_map_count`: past the limit it does not return NULL but silently returns"
-                        + " unguarded, unlocked memory (libsodium ignores `mprotect`/`mlock` failures), and a JVM"
-                        + " left without a mapping dies. *guarded* counts the allocations whose guard page was"
-                        + " probed and found; *stops guarding at* adds what the remaining mappings allow."
-                        + " Time per secret is the fair comparison where libsodium stopped early. Single-shot, 1"
-                        + " warm-up iteration: lower is better.",
-                "count", "Time to allocate N live 32-byte secrets", "single shot"));
-    }
-
-    /** A stated target: {@code method} against {@code baseline} at {@code where}. */
-    private record Target(String text, String cls, String method, String baseline, Map<String, String> where,
-                          Kind kind, double bound) {
-    }
-
-    private enum Kind {
-        /** baseline time / time ≥ bound. */
-        FASTER_BY_AT_LEAST,
-        /** time / baseline time ≤ bound. */
-        SLOWER_BY_AT_MOST,
-        /** throughput / baseline throughput ≥ bound (same bytes: baseline time / time). */
-        THROUGHPUT_AT_LEAST
-    }
-
-    private static List<Target> targets() {
-        List<Target> t = new ArrayList<>();
-        t.add(new Target("Slab 32 B allocate + wipe + free ≥ 200× faster than `sodium_malloc` + `sodium_free`",
-                ALLOC, "slab", "baselineSodium", Map.of("size", "32"), Kind.FASTER_BY_AT_LEAST, 200));
-        t.add(new Target("Slab 32 B allocate + wipe + free ≤ 2× `Arena.ofConfined()` allocate + close",
-                ALLOC, "slab", "baselineArena", Map.of("size", "32"), Kind.SLOWER_BY_AT_MOST, 2));
-        for (String size : List.of("32", "1024", "65536")) {
-            t.add(new Target("Isolated (no access protection) " + bytes(size)
-                    + " ≥ 50× faster than the libsodium pair",
-                    ALLOC, "isolated", "baselineSodium", Map.of("size", size), Kind.FASTER_BY_AT_LEAST, 50));
-        }
-        for (String size : List.of("1048576", "16777216")) {
-            t.add(new Target("`Wipe.segment` " + bytes(size) + " ≥ 0.9× native `memset` throughput",
-                    WIPE, "wipeSegment", "baselineMemset", Map.of("size", size), Kind.THROUGHPUT_AT_LEAST, 0.9));
-            t.add(new Target("`Wipe.bytes` " + bytes(size) + " ≥ 0.9× native `memset` throughput",
-                    WIPE, "wipeBytes", "baselineMemset", Map.of("size", size), Kind.THROUGHPUT_AT_LEAST, 0.9));
-        }
-        for (String size : List.of("32", "1024", "65536")) {
-            t.add(new Target("`SecretArena` on the unguarded allocator " + bytes(size)
-                    + " ≤ 1.3× `Arena.ofConfined()`", ALLOC, "secretArenaUnguarded", "baselineArena",
-                    Map.of("size", size), Kind.SLOWER_BY_AT_MOST, 1.3));
-        }
-        return t;
     }
 
     public static void main(String[] args) throws IOException {
@@ -268,8 +182,8 @@ public final class Report {
                     .append(first.raw().get("jmhVersion"));
         }
         b.append(".\n\n");
-        b.append("Reproduce (from the repository root; the full suite takes about 11 minutes on 2 cores;"
-                + " `-Pbench,quick` gives a first look in about 6):\n\n```sh\n"
+        b.append("Reproduce (from the repository root; the full suite takes about 14 minutes on 2 cores;"
+                + " `-Pbench,quick` gives a first look in about 10):\n\n```sh\n"
                 + "./mvnw -q install -DskipTests && ./mvnw -q -f jmh/pom.xml -Pbench package\n```\n\n"
                 + "The thread-scaling section at the end comes from its own run (`-Pbench,scaling`, below).\n\n");
         b.append("Run configuration: ").append(configurations(byClass)).append(". Errors are JMH's 99.9%"
@@ -489,6 +403,8 @@ public final class Report {
         b.append(" Score | ± Error | Unit |");
         if (cls.equals(WIPE)) {
             b.append(" per wipe (ns) | GB/s |");
+        } else if (THROUGHPUT.contains(cls)) {
+            b.append(" GB/s |");
         }
         if (cls.equals(LIVE)) {
             b.append(" held | guarded | stops guarding at | µs per secret | mappings added | locked MiB added |"
@@ -503,6 +419,8 @@ public final class Report {
         b.append("---:|".repeat(names.size())).append("---:|---:|---|");
         if (cls.equals(WIPE)) {
             b.append("---:|---:|");
+        } else if (THROUGHPUT.contains(cls)) {
+            b.append("---:|");
         }
         if (cls.equals(LIVE)) {
             b.append("---:|---:|---:|---:|---:|---:|---:|");
@@ -515,13 +433,15 @@ public final class Report {
             b.append("| `").append(r.method()).append("` |");
             for (String n : names) {
                 String v = r.param(n);
-                b.append(' ').append(v == null ? "" : n.equals("size") ? bytes(v) : group(v)).append(" |");
+                b.append(' ').append(v == null ? "" : n.equals("size") ? bytes(v) : display(v)).append(" |");
             }
             b.append(' ').append(number(r.score())).append(" | ").append(Double.isNaN(r.error()) ? "NaN"
                     : number(r.error())).append(" | ").append(r.unit()).append(" |");
             if (cls.equals(WIPE)) {
-                double[] w = wipe(r);
+                double[] w = throughput(r);
                 b.append(' ').append(number(w[0])).append(" | ").append(number(w[1])).append(" |");
+            } else if (THROUGHPUT.contains(cls)) {
+                b.append(' ').append(number(throughput(r)[1])).append(" |");
             }
             if (cls.equals(LIVE)) {
                 double held = sec(r, "secrets");
@@ -568,8 +488,12 @@ public final class Report {
         return v == null ? Double.NaN : v[0];
     }
 
-    /** {@return {ns per single wipe, GB/s}} for a {@code WipeBenchmark} result (ns per invocation). */
-    private static double[] wipe(Result r) {
+    /**
+     * {@return {ns per {@code size} bytes, GB/s}} for a result whose invocation handles max({@code size},
+     * {@code batchBytes}) bytes: a {@code WipeBenchmark} result (ns per invocation, which wipes pieces of
+     * {@code size} bytes), or one that handles {@code size} bytes (an AEAD message).
+     */
+    private static double[] throughput(Result r) {
         double size = Double.parseDouble(r.param("size"));
         double batch = r.param("batchBytes") == null ? size : Double.parseDouble(r.param("batchBytes"));
         double bytes = Math.max(size, batch);
@@ -603,37 +527,60 @@ public final class Report {
         List<String> labels = keys.stream().map(k -> groupBy == null ? (k.isEmpty() ? "all" : k)
                 : groupBy.equals("size") ? bytes(k) : groupBy.equals("count") ? group(k) + " secrets" : k).toList();
 
+        // One series per method and value of the parameters the groups leave (the algorithm beside the size).
+        List<String> others = groupBy == null ? List.of() : names.stream().filter(n -> !n.equals(groupBy)).toList();
+        List<String> series = new ArrayList<>();
+        for (String m : methods) {
+            for (Result r : rs) {
+                String name = seriesName(r, others);
+                if (r.method().equals(m) && !series.contains(name)) {
+                    series.add(name);
+                }
+            }
+        }
+
         List<BarChart> out = new ArrayList<>();
         String unit = rs.get(0).unit();
-        boolean gbps = cls.equals(WIPE);
+        boolean gbps = THROUGHPUT.contains(cls);
         String axis = gbps ? s.axis() : s.axis() + " (" + unit + ")";
-        out.add(chart(s.chartTitle(), axis, methods, keys, labels, groups, gbps, null));
+        out.add(chart(s.chartTitle(), axis, series, others, keys, labels, groups, gbps, null));
         if (cls.equals(LIVE)) {
-            out.add(chart("Mappings added by N live 32-byte secrets", "mappings (/proc/self/maps lines)", methods,
-                    keys, labels, groups, false, "mappingsAdded"));
+            out.add(chart("Mappings added by N live 32-byte secrets", "mappings (/proc/self/maps lines)", series,
+                    others, keys, labels, groups, false, "mappingsAdded"));
         }
         return out;
     }
 
+    /** {@return the method, then the values of {@code others} it has, space-separated} */
+    private static String seriesName(Result r, List<String> others) {
+        StringBuilder b = new StringBuilder(r.method());
+        for (String n : others) {
+            if (r.param(n) != null) {
+                b.append(' ').append(display(r.param(n)));
+            }
+        }
+        return b.toString();
+    }
+
     /**
-     * {@return a chart with one bar per method per group} The value is the score, or GB/s ({@code gbps}), or the
+     * {@return a chart with one bar per series per group} The value is the score, or GB/s ({@code gbps}), or the
      * secondary metric {@code secondary}; log scale when the values span more than a factor of 8.
      */
-    private static BarChart chart(String title, String axis, List<String> methods, List<String> keys,
-                                  List<String> labels, Map<String, List<Result>> groups, boolean gbps,
-                                  String secondary) {
+    private static BarChart chart(String title, String axis, List<String> series, List<String> others,
+                                  List<String> keys, List<String> labels, Map<String, List<Result>> groups,
+                                  boolean gbps, String secondary) {
         double lo = Double.POSITIVE_INFINITY;
         double hi = 0;
         List<double[]> vs = new ArrayList<>();
         List<double[]> es = new ArrayList<>();
-        for (String m : methods) {
+        for (String m : series) {
             double[] v = new double[keys.size()];
             double[] e = new double[keys.size()];
             Arrays.fill(v, Double.NaN);
             Arrays.fill(e, Double.NaN);
             for (int g = 0; g < keys.size(); g++) {
                 for (Result r : groups.get(keys.get(g))) {
-                    if (!r.method().equals(m)) {
+                    if (!seriesName(r, others).equals(m)) {
                         continue;
                     }
                     if (secondary != null) {
@@ -641,7 +588,7 @@ public final class Report {
                         v[g] = x == null ? Double.NaN : x[0];
                         e[g] = x == null ? Double.NaN : x[1];
                     } else if (gbps) {
-                        double[] w = wipe(r);
+                        double[] w = throughput(r);
                         v[g] = w[1];
                         e[g] = Double.isNaN(r.error()) ? Double.NaN : w[1] * r.error() / r.score();
                     } else {
@@ -658,8 +605,8 @@ public final class Report {
             es.add(e);
         }
         BarChart c = new BarChart(title, axis, hi / lo > 8, labels);
-        for (int i = 0; i < methods.size(); i++) {
-            c.series(methods.get(i), methods.get(i).startsWith("baseline"), vs.get(i), es.get(i));
+        for (int i = 0; i < series.size(); i++) {
+            c.series(series.get(i), series.get(i).startsWith("baseline"), vs.get(i), es.get(i));
         }
         return c;
     }
@@ -710,6 +657,15 @@ public final class Report {
 
     static String group(double v) {
         return Double.isNaN(v) ? "—" : String.format(Locale.ROOT, "%,d", Math.round(v));
+    }
+
+    /** The names of the AEAD algorithms, as the {@code algorithm} parameter gives them (the enum constants). */
+    private static final Map<String, String> ALGORITHMS = Map.of("XCHACHA20_POLY1305", "XChaCha20-Poly1305",
+            "CHACHA20_POLY1305", "ChaCha20-Poly1305", "AES_256_GCM", "AES-256-GCM");
+
+    /** {@return a parameter's value as a reader knows it: an algorithm by its usual name, a count grouped} */
+    static String display(String v) {
+        return ALGORITHMS.getOrDefault(v, group(v));
     }
 
     static String group(String v) {
