@@ -121,7 +121,7 @@ public final class ConstantTime {
     public static <K extends SecretKind> boolean equals(Secret<K> a, Secret<K> b) {
         Objects.requireNonNull(a, "a");
         Objects.requireNonNull(b, "b");
-        return Secret.bothEqual(a, b);
+        return bothEqual(a, b);
     }
 
     /**
@@ -137,7 +137,7 @@ public final class ConstantTime {
     public static boolean equalsAcrossKinds(Secret<?> a, Secret<?> b) {
         Objects.requireNonNull(a, "a");
         Objects.requireNonNull(b, "b");
-        return Secret.bothEqual(a, b);
+        return bothEqual(a, b);
     }
 
     /**
@@ -152,4 +152,29 @@ public final class ConstantTime {
             throw new WrongThreadException("Attempted access outside owning thread");
         }
     }
+
+    /**
+     * {@return whether {@code a} and {@code b}, of any kinds, hold the same bytes, in constant time} Both are read
+     * at once, locked in a fixed order so that two threads comparing a with b and b with a cannot deadlock.
+     */
+    static boolean bothEqual(Secret<?> a, Secret<?> b) {
+        if (a == b) {
+            return a.read(s -> true); // open, or it throws
+        }
+        // By identity hash, and in the rare tie, under one lock (a counter of secrets would be an atomic every
+        // thread shares).
+        int h = System.identityHashCode(a);
+        int o = System.identityHashCode(b);
+        if (h == o) {
+            synchronized (TIE) {
+                return a.read(x -> b.read(y -> ConstantTime.equals(x, y)));
+            }
+        }
+        Secret<?> first = h < o ? a : b;
+        Secret<?> second = first == a ? b : a;
+        return first.read(x -> second.read(y -> ConstantTime.equals(x, y)));
+    }
+
+    /** The lock two secrets with the same identity hash are compared under. */
+    private static final Object TIE = new Object();
 }

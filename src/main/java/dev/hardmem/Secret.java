@@ -50,10 +50,8 @@ import javax.security.auth.Destroyable;
  * same secret, or a {@code read} inside a {@code write}, throws {@link IllegalStateException} at once (waiting
  * would wait for itself), naming the access that is open, and so does {@link #close()}; the open access carries
  * on. Another thread waits instead: a {@code read} for the {@code write} in progress, a {@code write} for every
- * access in progress, {@link #close()} for all of them. An access belongs to the thread that began it (a virtual
- * thread's to that virtual thread, whatever carrier runs it), and no two {@code Secret} objects share memory, so
- * there is no other way in. Accesses to different secrets are independent: threads that open several in different
- * orders can deadlock, as with any locks.
+ * access in progress, {@link #close()} for all of them. An access belongs to the thread (a virtual thread, not its
+ * carrier) that began it. Threads that open several secrets in different orders can deadlock, as with any locks.
  *
  * <h2>It does not leak by accident</h2>
  * {@link #toString()} is redacted, {@link #equals} is identity ({@link #contentEquals} compares contents in
@@ -71,70 +69,24 @@ import javax.security.auth.Destroyable;
  * @param <K> the kind of secret
  */
 public final class Secret<K extends SecretKind> implements AutoCloseable, Destroyable {
-    /** Orders the locks of two secrets whose identity hashes are equal, in {@link #contentEquals}. */
-    private static final Object TIE = new Object();
 
     private final Class<K> kind;
     private final long size;
-    private final State state;
+    private final SecretMemory state;
     private final Leaks.Registration cleanable;
     /** Many readers or one writer: {@code read} holds it shared, {@code write} and {@code close} exclusive. */
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
 
-    private Secret(Class<K> kind, long size, long capacity, SecretAllocator allocator) {
-        this.kind = Objects.requireNonNull(kind, "kind");
-        if (capacity <= 0) {
-            throw new IllegalArgumentException("a secret must hold at least 1 byte, asked for " + capacity);
-        }
-        SecretAllocator.checkSizeAndAlignment(capacity, 1);
-        this.size = size;
-        Block block = allocator.allocateForSecret(capacity, 1);
-        this.state = new State(allocator, block, Leaks.site("Secret"));
-        this.cleanable = Leaks.register(this, state);
+    private Secret(Class<K> kind, long size, SecretAllocator allocator) {
+        this(Objects.requireNonNull(kind, "kind"), size, allocate(size, allocator), allocator);
     }
 
-    /** The memory of a secret; also its cleanup action, so it must not refer to the secret. */
-    private static final class State implements Runnable {
-        final SecretAllocator allocator;
-        final Block block;
-        final Throwable site;
-        volatile boolean closed;
-
-        State(SecretAllocator allocator, Block block, Throwable site) {
-            this.allocator = allocator;
-            this.block = block;
-            this.site = site;
+    private static Block allocate(long size, SecretAllocator allocator) {
+        if (size <= 0) {
+            throw new IllegalArgumentException("a secret must hold at least 1 byte, asked for " + size);
         }
-
-        @Override
-        public void run() {
-            boolean leaked = !closed;
-            closed = true;
-            try {
-                wipeAndFree(allocator, block);
-            } finally {
-                if (leaked) {
-                    Leaks.report("Secret", site);
-                }
-            }
-        }
-    }
-
-    /**
-     * Wipes {@code block} through a secret's own write access, then frees it, which wipes again: whichever of the
-     * two fails (an {@code mprotect} the kernel refuses), the other has wiped the bytes.
-     */
-    private static void wipeAndFree(SecretAllocator allocator, Block block) {
-        try {
-            block.enter(true);
-            try {
-                block.wipe();
-            } finally {
-                block.exit(true);
-            }
-        } finally {
-            allocator.free(block);
-        }
+        SecretAllocator.checkSizeAndAlignment(size, 1);
+        return allocator.allocateForSecret(size, 1);
     }
 
     // ---------------------------------------------------------------- factories
@@ -175,7 +127,7 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
                                                                                    SecretConsumer<X> writer)
             throws X {
         Objects.requireNonNull(writer, "writer");
-        Secret<K> s = new Secret<>(kind, size, size, GuardedAccess.defaultHeap());
+        Secret<K> s = new Secret<>(kind, size, GuardedAccess.defaultHeap());
         s.fillOrDestroy(writer);
         return s;
     }
@@ -226,7 +178,7 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
             throws X {
         Objects.requireNonNull(allocator, "allocator");
         Objects.requireNonNull(writer, "writer");
-        Secret<K> s = new Secret<>(kind, size, size, GuardedAccess.heapOf(allocator));
+        Secret<K> s = new Secret<>(kind, size, GuardedAccess.heapOf(allocator));
         s.fillOrDestroy(writer);
         return s;
     }
@@ -277,11 +229,9 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
      * time with {@link InputStream#read()}, so hardmem makes no heap buffer of the secret (the stream itself may
      * have one).
      *
-     * <p>A {@link SecretKind.Password} ends at its line: if the last byte read is {@code '\n'} (LF), it is dropped,
-     * and then if the byte before it is {@code '\r'} (CR), that is dropped too. Only that one line ending goes:
-     * {@code "pw\n\n"} keeps {@code "pw\n"}, a lone {@code '\r'} at the end is kept, and so is every other
-     * byte, spaces included. The dropped bytes are wiped where they were read, in the secret's own memory, which
-     * keeps the capacity; {@link #size()} counts what is left. Every other kind keeps every byte.
+     * <p>A {@link SecretKind.Password} ends at its line: one trailing {@code "\n"} or {@code "\r\n"} is dropped
+     * ({@code "pw\n\n"} keeps {@code "pw\n"}; a lone trailing {@code '\r'} stays), and wiped where it was read;
+     * {@link #size()} counts what is left. Every other kind keeps every byte.
      *
      * @param <K>      the kind, as a type
      * @param kind     the kind of secret
@@ -333,43 +283,20 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
                                                              SecretFunction<Long, IOException> source)
             throws IOException {
         Objects.requireNonNull(kind, "kind");
-        if (capacity <= 0) {
-            throw new IllegalArgumentException("capacity must be at least 1, was " + capacity);
-        }
-        SecretAllocator.checkSizeAndAlignment(capacity, 1);
         SecretAllocator allocator = GuardedAccess.defaultHeap();
-        Block block = allocator.allocateForSecret(capacity, 1);
-        boolean kept = false;
+        Sources.Filled f = Sources.fill(allocator, capacity, kind == SecretKind.Password.class, source);
         try {
-            long n;
-            block.enter(true);
-            try (Arena scope = Arena.ofConfined()) {
-                MemorySegment segment = block.view(scope);
-                n = source.apply(segment);
-                if (kind == SecretKind.Password.class) {
-                    n = Sources.withoutLineEnding(segment, n);
-                }
-            } finally {
-                block.exit(true);
-            }
-            if (n == 0) {
-                throw new IllegalArgumentException("the source was empty: a secret must hold at least 1 byte");
-            }
-            Secret<K> secret = new Secret<>(kind, n, block, allocator);
-            kept = true;
-            return secret;
-        } finally {
-            // Whatever went wrong (over capacity, an IOException, anything thrown sneakily), nothing read is kept.
-            if (!kept) {
-                wipeAndFree(allocator, block);
-            }
+            return new Secret<>(kind, f.size(), f.block(), allocator);
+        } catch (Throwable t) {
+            SecretMemory.wipeAndFree(allocator, f.block()); // nothing read is kept, whatever went wrong
+            throw t;
         }
     }
 
     private Secret(Class<K> kind, long size, Block block, SecretAllocator allocator) {
         this.kind = kind;
         this.size = size;
-        this.state = new State(allocator, block, Leaks.site("Secret"));
+        this.state = new SecretMemory(allocator, block);
         this.cleanable = Leaks.register(this, state);
     }
 
@@ -480,29 +407,7 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
      */
     public boolean contentEquals(Secret<K> other) {
         Objects.requireNonNull(other, "other");
-        return bothEqual(this, other);
-    }
-
-    /**
-     * {@return whether {@code a} and {@code b}, of any kinds, hold the same bytes, in constant time} Both are read
-     * at once, locked in a fixed order so that two threads comparing a with b and b with a cannot deadlock.
-     */
-    static boolean bothEqual(Secret<?> a, Secret<?> b) {
-        if (a == b) {
-            return a.read(s -> true); // open, or it throws
-        }
-        // By identity hash, and in the rare tie, under one lock (a counter of secrets would be an atomic every
-        // thread shares).
-        int h = System.identityHashCode(a);
-        int o = System.identityHashCode(b);
-        if (h == o) {
-            synchronized (TIE) {
-                return a.read(x -> b.read(y -> ConstantTime.equals(x, y)));
-            }
-        }
-        Secret<?> first = h < o ? a : b;
-        Secret<?> second = first == a ? b : a;
-        return first.read(x -> second.read(y -> ConstantTime.equals(x, y)));
+        return ConstantTime.bothEqual(this, other);
     }
 
     /**
@@ -556,11 +461,7 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
         }
     }
 
-    /**
-     * The same as {@link #close()}: wipes the secret and frees its memory.
-     *
-     * @throws IllegalStateException as {@link #close()} does
-     */
+    /** The same as {@link #close()}: wipes the secret and frees its memory; throws as {@code close()} does. */
     @Override
     public void destroy() {
         close();

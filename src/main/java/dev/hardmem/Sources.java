@@ -1,5 +1,8 @@
 package dev.hardmem;
 
+import dev.hardmem.internal.alloc.SecretAllocator;
+import dev.hardmem.internal.alloc.region.Block;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.Arena;
@@ -14,6 +17,49 @@ import java.nio.channels.ReadableByteChannel;
  */
 final class Sources {
     private Sources() {
+    }
+
+    /** A block holding what a source gave: {@code size} bytes, from {@code allocator}. */
+    record Filled(Block block, long size) {
+    }
+
+    /**
+     * {@return a block of {@code capacity} bytes from {@code allocator}, filled by {@code source}} A password
+     * ({@code password}) loses one trailing line ending. Whatever goes wrong (over capacity, an empty source, an
+     * {@link IOException}, anything thrown sneakily), the block is wiped and freed: nothing read is kept.
+     *
+     * @throws IllegalArgumentException if {@code capacity} is below 1 or above 64 TiB, or the source gave nothing
+     */
+    static Filled fill(SecretAllocator allocator, long capacity, boolean password,
+                       SecretFunction<Long, IOException> source) throws IOException {
+        if (capacity <= 0) {
+            throw new IllegalArgumentException("capacity must be at least 1, was " + capacity);
+        }
+        SecretAllocator.checkSizeAndAlignment(capacity, 1);
+        Block block = allocator.allocateForSecret(capacity, 1);
+        boolean kept = false;
+        try {
+            long n;
+            block.enter(true);
+            try (Arena scope = Arena.ofConfined()) {
+                MemorySegment segment = block.view(scope);
+                n = source.apply(segment);
+                if (password) {
+                    n = withoutLineEnding(segment, n);
+                }
+            } finally {
+                block.exit(true);
+            }
+            if (n == 0) {
+                throw new IllegalArgumentException("the source was empty: a secret must hold at least 1 byte");
+            }
+            kept = true;
+            return new Filled(block, n);
+        } finally {
+            if (!kept) {
+                SecretMemory.wipeAndFree(allocator, block);
+            }
+        }
     }
 
     /**
