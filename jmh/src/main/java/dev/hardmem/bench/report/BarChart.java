@@ -113,7 +113,7 @@ final class BarChart {
                 b.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%d\" height=\"%.1f\""
                         + " fill=\"%s\"><title>%s, %s: %s%s</title></rect>%n", x + 1, top, barWidth - 2,
                         Math.max(0.5, bottom - top), colors[s], esc(series.get(s)), esc(groups.get(g)),
-                        esc(Report.number(v)), Double.isNaN(e) ? "" : " ± " + esc(Report.number(e))));
+                        esc(Format.number(v)), Double.isNaN(e) ? "" : " ± " + esc(Format.number(e))));
                 if (!Double.isNaN(e) && e > 0) {
                     double y1 = y(axis, v + e);
                     double y2 = y(axis, Math.max(v - e, axis.min()));
@@ -125,7 +125,7 @@ final class BarChart {
                 if (barWidth >= 16) {
                     // Above the error bar if there is room, else inside the bar, in white.
                     double above = (!Double.isNaN(e) && e > 0 ? y(axis, v + e) : top) - 4;
-                    String label = Report.number(v);
+                    String label = Format.number(v);
                     double length = label.length() * 5.5;
                     boolean inside = above - length < TOP;
                     double lx = x + barWidth / 2.0 + 3;

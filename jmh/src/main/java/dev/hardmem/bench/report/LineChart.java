@@ -131,8 +131,8 @@ final class LineChart {
                 }
                 b.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"><title>%s,"
                         + " %d threads: %s (%s – %s)</title></circle>%n", x, y(axis, v), colors[s],
-                        esc(series.get(s)), xs.get(i), esc(Report.number(v)),
-                        esc(Report.number(l)), esc(Report.number(h))));
+                        esc(series.get(s)), xs.get(i), esc(Format.number(v)),
+                        esc(Format.number(l)), esc(Format.number(h))));
             }
         }
 

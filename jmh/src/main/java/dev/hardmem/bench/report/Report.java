@@ -1,8 +1,6 @@
 package dev.hardmem.bench.report;
 
-import dev.hardmem.bench.report.Sections.Kind;
 import dev.hardmem.bench.report.Sections.Section;
-import dev.hardmem.bench.report.Sections.Target;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -12,7 +10,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -20,8 +17,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 
+import static dev.hardmem.bench.report.Format.bytes;
+import static dev.hardmem.bench.report.Format.display;
+import static dev.hardmem.bench.report.Format.group;
+import static dev.hardmem.bench.report.Format.number;
+import static dev.hardmem.bench.report.Format.ratio;
 import static dev.hardmem.bench.report.Sections.LIVE;
 import static dev.hardmem.bench.report.Sections.SECTIONS;
 import static dev.hardmem.bench.report.Sections.THROUGHPUT;
@@ -192,7 +193,7 @@ public final class Report {
                 + " have shared.\n\n");
 
         b.append("## Targets\n\n");
-        b.append(targetsTable(results));
+        b.append(TargetsTable.render(results));
 
         Path chartDirAbs = charts.toAbsolutePath();
         Files.createDirectories(chartDirAbs);
@@ -206,7 +207,7 @@ public final class Report {
             if (s.question() != null) {
                 b.append(s.question()).append("\n\n");
             }
-            List<BarChart> cs = charts(cls, s, rs);
+            List<BarChart> cs = Charts.charts(cls, s, rs);
             for (int i = 0; i < cs.size(); i++) {
                 String file = cls + (i == 0 ? "" : "-" + (i + 1)) + ".svg";
                 Files.writeString(chartDirAbs.resolve(file), cs.get(i).svg(), StandardCharsets.UTF_8);
@@ -247,104 +248,8 @@ public final class Report {
         return String.join("; ", parts);
     }
 
-    private static Result find(List<Result> results, String cls, String method, Map<String, String> where) {
-        for (Result r : results) {
-            if (r.cls().equals(cls) && r.method().equals(method) && matches(r, where)) {
-                return r;
-            }
-        }
-        return null;
-    }
-
-    private static boolean matches(Result r, Map<String, String> where) {
-        for (Map.Entry<String, String> w : where.entrySet()) {
-            if (!w.getValue().equals(r.param(w.getKey()))) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static String targetsTable(List<Result> results) {
-        StringBuilder b = new StringBuilder();
-        b.append("Ratios from this run. The range comes from the error bars of both scores; PASS or MISS is decided"
-                + " on the point estimates.\n\n");
-        b.append("| Target | Measured | Range | Result |\n|---|---:|---:|---|\n");
-        for (Target t : targets()) {
-            Result m = find(results, t.cls(), t.method(), t.where());
-            Result base = find(results, t.cls(), t.baseline(), t.where());
-            b.append("| ").append(t.text()).append(" | ");
-            if (m == null || base == null) {
-                boolean classRan = results.stream().anyMatch(r -> r.cls().equals(t.cls()));
-                String why = !classRan ? "not in this run"
-                        : base == null && t.baseline().contains("Sodium") ? SODIUM_MISSING : "not measured";
-                b.append("— | — | ").append(why).append(" |\n");
-                continue;
-            }
-            double ratio;
-            double lo;
-            double hi;
-            double te = nz(m.error());
-            double be = nz(base.error());
-            boolean pass;
-            String miss;
-            switch (t.kind()) {
-                case SLOWER_BY_AT_MOST -> {
-                    ratio = m.score() / base.score();
-                    lo = (m.score() - te) / (base.score() + be);
-                    hi = base.score() - be > 0 ? (m.score() + te) / (base.score() - be) : Double.POSITIVE_INFINITY;
-                    pass = ratio <= t.bound();
-                    miss = "MISS by " + ratio(ratio / t.bound()) + " (" + ratio(ratio) + " vs ≤ " + ratio(t.bound())
-                            + ")";
-                }
-                default -> {
-                    ratio = base.score() / m.score();
-                    lo = (base.score() - be) / (m.score() + te);
-                    hi = m.score() - te > 0 ? (base.score() + be) / (m.score() - te) : Double.POSITIVE_INFINITY;
-                    pass = ratio >= t.bound();
-                    miss = "MISS by " + ratio(t.bound() / ratio) + " (" + ratio(ratio) + " vs ≥ " + ratio(t.bound())
-                            + ")";
-                }
-            }
-            boolean straddles = lo <= t.bound() && t.bound() <= hi;
-            b.append(ratio(ratio)).append(" | ").append(range(lo, hi)).append(" | ")
-                    .append(pass ? "**PASS**" : "**" + miss.substring(0, 4) + "**" + miss.substring(4))
-                    .append(straddles ? " (within the error bars)" : "")
-                    .append(pass ? "" : unattainable(results, t)).append(" |\n");
-        }
-        return b.toString();
-    }
-
-    /**
-     * {@return a note when a speed-up target against a baseline is out of reach of plain FFM itself} If
-     * {@code Arena.ofConfined()} (no wipe, no guard pages, no locking) at the same size is not that much faster than
-     * the baseline in this run, no allocator that also wipes can be: the time is in the bytes, not the bookkeeping.
-     */
-    private static String unattainable(List<Result> results, Target t) {
-        if (t.kind() != Kind.FASTER_BY_AT_LEAST || !t.baseline().equals("baselineSodium")) {
-            return "";
-        }
-        Result arena = find(results, t.cls(), "baselineArena", t.where());
-        Result base = find(results, t.cls(), t.baseline(), t.where());
-        if (arena == null || base == null) {
-            return "";
-        }
-        double plain = base.score() / arena.score();
-        return plain >= t.bound() ? "" : "; out of reach at this size: plain `Arena.ofConfined()` (no wipe, no guard"
-                + " pages) is only " + ratio(plain) + " faster than the libsodium pair in this run";
-    }
-
-    /** {@return "lo – hi", with a bound that the error bars leave open (an error as large as its score) as such} */
-    static String range(double lo, double hi) {
-        return (lo > 0 ? ratio(lo) : "0") + " – " + (Double.isInfinite(hi) ? "unbounded" : ratio(hi));
-    }
-
-    private static double nz(double e) {
-        return Double.isNaN(e) ? 0 : e;
-    }
-
     /** Methods of a class: ours first (in result order), then the baselines. */
-    private static List<String> methods(List<Result> rs) {
+    static List<String> methods(List<Result> rs) {
         LinkedHashSet<String> ours = new LinkedHashSet<>();
         LinkedHashSet<String> theirs = new LinkedHashSet<>();
         for (Result r : rs) {
@@ -355,7 +260,7 @@ public final class Report {
         return all;
     }
 
-    private static List<String> paramNames(List<Result> rs) {
+    static List<String> paramNames(List<Result> rs) {
         LinkedHashSet<String> names = new LinkedHashSet<>();
         for (Result r : rs) {
             names.addAll(r.params().keySet());
@@ -363,7 +268,7 @@ public final class Report {
         return new ArrayList<>(names);
     }
 
-    private static Comparator<String> numericFirst() {
+    static Comparator<String> numericFirst() {
         return (a, b) -> {
             try {
                 return Double.compare(Double.parseDouble(a), Double.parseDouble(b));
@@ -493,7 +398,7 @@ public final class Report {
      * {@code batchBytes}) bytes: a {@code WipeBenchmark} result (ns per invocation, which wipes pieces of
      * {@code size} bytes), or one that handles {@code size} bytes (an AEAD message).
      */
-    private static double[] throughput(Result r) {
+    static double[] throughput(Result r) {
         double size = Double.parseDouble(r.param("size"));
         double batch = r.param("batchBytes") == null ? size : Double.parseDouble(r.param("batchBytes"));
         double bytes = Math.max(size, batch);
@@ -508,188 +413,5 @@ public final class Report {
             case "s/op" -> v * 1e9;
             default -> v;
         };
-    }
-
-    // ------------------------------------------------------------------------------------------------ charts
-
-    private static List<BarChart> charts(String cls, Section s, List<Result> rs) {
-        List<String> methods = methods(rs);
-        List<String> names = paramNames(rs);
-        names.remove("batchBytes");
-        String groupBy = s.groupBy() != null && names.contains(s.groupBy()) ? s.groupBy() : null;
-        TreeMap<String, List<Result>> groups = new TreeMap<>(groupBy != null ? numericFirst()
-                : Comparator.naturalOrder());
-        for (Result r : rs) {
-            String key = groupBy != null ? r.param(groupBy) : label(r, names);
-            groups.computeIfAbsent(key, k -> new ArrayList<>()).add(r);
-        }
-        List<String> keys = new ArrayList<>(groups.keySet());
-        List<String> labels = keys.stream().map(k -> groupBy == null ? (k.isEmpty() ? "all" : k)
-                : groupBy.equals("size") ? bytes(k) : groupBy.equals("count") ? group(k) + " secrets" : k).toList();
-
-        // One series per method and value of the parameters the groups leave (the algorithm beside the size).
-        List<String> others = groupBy == null ? List.of() : names.stream().filter(n -> !n.equals(groupBy)).toList();
-        List<String> series = new ArrayList<>();
-        for (String m : methods) {
-            for (Result r : rs) {
-                String name = seriesName(r, others);
-                if (r.method().equals(m) && !series.contains(name)) {
-                    series.add(name);
-                }
-            }
-        }
-
-        List<BarChart> out = new ArrayList<>();
-        String unit = rs.get(0).unit();
-        boolean gbps = THROUGHPUT.contains(cls);
-        String axis = gbps ? s.axis() : s.axis() + " (" + unit + ")";
-        out.add(chart(s.chartTitle(), axis, series, others, keys, labels, groups, gbps, null));
-        if (cls.equals(LIVE)) {
-            out.add(chart("Mappings added by N live 32-byte secrets", "mappings (/proc/self/maps lines)", series,
-                    others, keys, labels, groups, false, "mappingsAdded"));
-        }
-        return out;
-    }
-
-    /** {@return the method, then the values of {@code others} it has, space-separated} */
-    private static String seriesName(Result r, List<String> others) {
-        StringBuilder b = new StringBuilder(r.method());
-        for (String n : others) {
-            if (r.param(n) != null) {
-                b.append(' ').append(display(r.param(n)));
-            }
-        }
-        return b.toString();
-    }
-
-    /**
-     * {@return a chart with one bar per series per group} The value is the score, or GB/s ({@code gbps}), or the
-     * secondary metric {@code secondary}; log scale when the values span more than a factor of 8.
-     */
-    private static BarChart chart(String title, String axis, List<String> series, List<String> others,
-                                  List<String> keys, List<String> labels, Map<String, List<Result>> groups,
-                                  boolean gbps, String secondary) {
-        double lo = Double.POSITIVE_INFINITY;
-        double hi = 0;
-        List<double[]> vs = new ArrayList<>();
-        List<double[]> es = new ArrayList<>();
-        for (String m : series) {
-            double[] v = new double[keys.size()];
-            double[] e = new double[keys.size()];
-            Arrays.fill(v, Double.NaN);
-            Arrays.fill(e, Double.NaN);
-            for (int g = 0; g < keys.size(); g++) {
-                for (Result r : groups.get(keys.get(g))) {
-                    if (!seriesName(r, others).equals(m)) {
-                        continue;
-                    }
-                    if (secondary != null) {
-                        double[] x = r.secondary().get(secondary);
-                        v[g] = x == null ? Double.NaN : x[0];
-                        e[g] = x == null ? Double.NaN : x[1];
-                    } else if (gbps) {
-                        double[] w = throughput(r);
-                        v[g] = w[1];
-                        e[g] = Double.isNaN(r.error()) ? Double.NaN : w[1] * r.error() / r.score();
-                    } else {
-                        v[g] = r.score();
-                        e[g] = r.error();
-                    }
-                    if (v[g] > 0) {
-                        lo = Math.min(lo, v[g]);
-                        hi = Math.max(hi, v[g]);
-                    }
-                }
-            }
-            vs.add(v);
-            es.add(e);
-        }
-        BarChart c = new BarChart(title, axis, hi / lo > 8, labels);
-        for (int i = 0; i < series.size(); i++) {
-            c.series(series.get(i), series.get(i).startsWith("baseline"), vs.get(i), es.get(i));
-        }
-        return c;
-    }
-
-    private static String label(Result r, List<String> names) {
-        List<String> parts = new ArrayList<>();
-        for (String n : names) {
-            parts.add(n + "=" + r.param(n));
-        }
-        return String.join(", ", parts);
-    }
-
-    // ------------------------------------------------------------------------------------------------ formatting
-
-    /** {@return {@code v} with about three significant digits, thousands grouped} */
-    static String number(double v) {
-        if (Double.isNaN(v)) {
-            return "NaN";
-        }
-        double a = Math.abs(v);
-        if (a >= 100 || a >= 10 && v == Math.rint(v)) {
-            return String.format(Locale.ROOT, "%,d", Math.round(v));
-        }
-        if (a >= 10) {
-            return String.format(Locale.ROOT, "%.1f", v);
-        }
-        if (a >= 1) {
-            return String.format(Locale.ROOT, "%.2f", v);
-        }
-        if (a == 0) {
-            return "0";
-        }
-        return String.format(Locale.ROOT, "%.3g", v);
-    }
-
-    static String ratio(double v) {
-        if (Double.isNaN(v) || Double.isInfinite(v)) {
-            return "?";
-        }
-        if (v >= 100) {
-            return String.format(Locale.ROOT, "%,d×", Math.round(v));
-        }
-        if (v >= 10) {
-            return String.format(Locale.ROOT, "%.1f×", v);
-        }
-        return String.format(Locale.ROOT, "%.2f×", v);
-    }
-
-    static String group(double v) {
-        return Double.isNaN(v) ? "—" : String.format(Locale.ROOT, "%,d", Math.round(v));
-    }
-
-    /** The names of the AEAD algorithms, as the {@code algorithm} parameter gives them (the enum constants). */
-    private static final Map<String, String> ALGORITHMS = Map.of("XCHACHA20_POLY1305", "XChaCha20-Poly1305",
-            "CHACHA20_POLY1305", "ChaCha20-Poly1305", "AES_256_GCM", "AES-256-GCM");
-
-    /** {@return a parameter's value as a reader knows it: an algorithm by its usual name, a count grouped} */
-    static String display(String v) {
-        return ALGORITHMS.getOrDefault(v, group(v));
-    }
-
-    static String group(String v) {
-        try {
-            return group(Double.parseDouble(v));
-        } catch (NumberFormatException e) {
-            return v;
-        }
-    }
-
-    /** {@return a byte count as {@code 32 B}, {@code 1 KiB}, {@code 16 MiB}} */
-    static String bytes(String v) {
-        long n;
-        try {
-            n = Long.parseLong(v);
-        } catch (NumberFormatException e) {
-            return v;
-        }
-        if (n >= 1 << 20 && n % (1 << 20) == 0) {
-            return n / (1 << 20) + " MiB";
-        }
-        if (n >= 1 << 10 && n % (1 << 10) == 0) {
-            return n / (1 << 10) + " KiB";
-        }
-        return n + " B";
     }
 }

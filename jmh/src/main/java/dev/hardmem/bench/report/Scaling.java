@@ -79,7 +79,7 @@ final class Scaling {
                 + " guarded allocator and its tiers, the C heap, the kernel. *ns/op per thread* is the time one"
                 + " operation takes on each thread; *ops/s, all threads* is threads × 10⁹ / (ns/op). Every path is"
                 + " compared with `Arena.ofConfined()` at the same thread count. The targets, at ").append(
-                Report.bytes(TARGET_SIZE)).append(" up to ").append(TARGET_THREADS).append(" threads, are limits on"
+                Format.bytes(TARGET_SIZE)).append(" up to ").append(TARGET_THREADS).append(" threads, are limits on"
                 + " that ratio, one at 1 thread and a looser one above. A target is met (**PASS**) only when the"
                 + " whole range that the error bars of both scores allow is below its limit; *within error* means"
                 + " the point estimate meets it but the range reaches past it; **MISS** means the point estimate"
@@ -115,7 +115,7 @@ final class Scaling {
         Path mdDir = markdown.toAbsolutePath().getParent();
         int[] tally = new int[4];
         for (Map.Entry<Long, List<Result>> e : bySize.entrySet()) {
-            String size = Report.bytes(String.valueOf(e.getKey()));
+            String size = Format.bytes(String.valueOf(e.getKey()));
             List<String> methods = methods(e.getValue());
             LineChart chart = chart(size, methods, List.copyOf(threads), e.getValue());
             String file = CLS + "-threads-" + e.getKey() + ".svg";
@@ -145,7 +145,7 @@ final class Scaling {
             b.append("| ").append(PATHS.getOrDefault(m, "")).append(" | `").append(m).append("` | ");
             if (r == null) {
                 b.append("— | — | — | — | — | ")
-                        .append(target == null ? "—" : "≤ " + Report.ratio(target.at(t))).append(" | ")
+                        .append(target == null ? "—" : "≤ " + Format.ratio(target.at(t))).append(" | ")
                         .append(m.contains("Sodium") ? Report.SODIUM_MISSING : "not measured").append(" |\n");
                 if (target != null) {
                     tally[3]++;
@@ -154,14 +154,14 @@ final class Scaling {
             }
             double ns = nanos(r);
             double err = nanos(r, r.error());
-            b.append(Report.number(ns)).append(" | ").append(Double.isNaN(err) ? "NaN" : Report.number(err))
-                    .append(" | ").append(Report.group(t * 1e9 / ns)).append(" | ");
+            b.append(Format.number(ns)).append(" | ").append(Double.isNaN(err) ? "NaN" : Format.number(err))
+                    .append(" | ").append(Format.group(t * 1e9 / ns)).append(" | ");
             if (base == null || m.equals(BASE)) {
                 b.append(m.equals(BASE) ? "—" : "no baseline").append(" | — | ");
             } else {
                 double[] q = ratio(r, base);
                 boolean bars = !Double.isNaN(r.error()) && !Double.isNaN(base.error());
-                b.append(Report.ratio(q[0])).append(" | ").append(bars ? Report.range(q[1], q[2]) : "—")
+                b.append(Format.ratio(q[0])).append(" | ").append(bars ? TargetsTable.range(q[1], q[2]) : "—")
                         .append(" | ");
             }
             if (target == null) {
@@ -169,7 +169,7 @@ final class Scaling {
                 continue;
             }
             double bound = target.at(t);
-            b.append("≤ ").append(Report.ratio(bound)).append(" | ");
+            b.append("≤ ").append(Format.ratio(bound)).append(" | ");
             if (base == null) {
                 b.append("not measured: no `").append(BASE).append("` at this thread count |\n");
                 tally[3]++;
@@ -177,7 +177,7 @@ final class Scaling {
             }
             double[] q = ratio(r, base);
             if (q[0] > bound) {
-                b.append("**MISS** by ").append(Report.ratio(q[0] / bound)).append(q[1] <= bound
+                b.append("**MISS** by ").append(Format.ratio(q[0] / bound)).append(q[1] <= bound
                         ? " (within the error bars)" : "");
                 tally[2]++;
             } else if (Double.isNaN(r.error()) || Double.isNaN(base.error())) {
@@ -185,7 +185,7 @@ final class Scaling {
                 tally[1]++;
             } else if (q[2] > bound) {
                 b.append("*within error*: ").append(Double.isInfinite(q[2]) ? "the range is unbounded"
-                        : "the range reaches " + Report.ratio(q[2]));
+                        : "the range reaches " + Format.ratio(q[2]));
                 tally[1]++;
             } else {
                 b.append("**PASS**");

@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import static dev.hardmem.bench.report.Report.bytes;
-import static dev.hardmem.bench.report.Report.display;
+import static dev.hardmem.bench.report.Format.bytes;
+import static dev.hardmem.bench.report.Format.display;
 
 /**
  * What the report knows of each benchmark class: how its section is presented (title, question, chart), and the
