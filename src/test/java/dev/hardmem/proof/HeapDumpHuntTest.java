@@ -17,7 +17,6 @@ import org.junit.jupiter.api.Test;
 import java.io.InputStream;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -154,8 +153,7 @@ class HeapDumpHuntTest {
             rng.nextBytes(control);
             patterns.put("control", HexFormat.of().formatHex(control));
 
-            HotSpotDiagnosticMXBean bean = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
-            bean.dumpHeap(dump.toString(), false); // false: dead objects too
+            Hunt.dumpHeap(dump.toString()); // dead objects too
             StringBuilder out = new StringBuilder();
             patterns.forEach((k, v) -> out.append(k).append('=').append(v).append('\n'));
             System.out.print(out);
@@ -253,13 +251,7 @@ class HeapDumpHuntTest {
             ChildJvm.Result r = ChildJvm.run(List.of(), List.of("-Xmx128m", "-XX:+UseSerialGC"), Holder.class,
                     dump.toString());
             assertEquals(0, r.exitCode(), r.output());
-            Map<String, byte[]> patterns = new LinkedHashMap<>();
-            for (String line : r.stdout().split("\n")) {
-                int eq = line.indexOf('=');
-                if (eq > 0) {
-                    patterns.put(line.substring(0, eq), HexFormat.of().parseHex(line.substring(eq + 1).strip()));
-                }
-            }
+            Map<String, byte[]> patterns = Hunt.patterns(r.stdout());
             assertEquals(18, patterns.size(), r.output());
             assertTrue(patterns.keySet().containsAll(FOUND), r.output());
             Map<String, Long> found = Hunt.count(dump, patterns);

@@ -1,6 +1,5 @@
 package dev.hardmem.proof;
 
-import com.sun.management.HotSpotDiagnosticMXBean;
 import dev.hardmem.Encoding;
 import dev.hardmem.Inputs;
 import dev.hardmem.Secret;
@@ -14,7 +13,6 @@ import org.junit.jupiter.api.Timeout;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -93,7 +91,7 @@ class InputsHeapDumpHuntTest {
             new SecureRandom().nextBytes(control);
             System.out.println("control=" + HexFormat.of().formatHex(control));
 
-            ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class).dumpHeap(dump.toString(), false);
+            Hunt.dumpHeap(dump.toString());
             System.out.println("DUMPED " + List.of(password, env, envWiped, file, hex, base64, encoded, control)
                     .size());
         }
@@ -104,7 +102,7 @@ class InputsHeapDumpHuntTest {
         public static void main(String[] args) throws Exception {
             System.getenv("HOME");
             try (Secret<SecretKind.Key> env = Inputs.environmentWiping(SecretKind.Key.class, "HARDMEM_HUNT_ENV")) {
-                ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class).dumpHeap(args[0], false);
+                Hunt.dumpHeap(args[0]);
                 System.out.println("DUMPED " + env.size());
             }
         }

@@ -1,6 +1,5 @@
 package dev.hardmem.proof;
 
-import com.sun.management.HotSpotDiagnosticMXBean;
 import dev.hardmem.Secret;
 import dev.hardmem.SecretKind;
 import dev.hardmem.aead.KeyLoan;
@@ -76,7 +75,7 @@ class JcaLoanHuntTest {
                 for (var gc : ManagementFactory.getGarbageCollectorMXBeans()) {
                     collections += gc.getCollectionCount();
                 }
-                ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class).dumpHeap(dump.toString(), false);
+                Hunt.dumpHeap(dump.toString());
 
                 // Only now are the keys copied to the heap, to know what to search for.
                 Map<String, byte[]> p = new LinkedHashMap<>();
@@ -252,13 +251,7 @@ class JcaLoanHuntTest {
             ChildJvm.Result r = ChildJvm.run(List.of(), List.of("-Xmx160m", "-Xmn128m", "-XX:+UseSerialGC"),
                     Holder.class, dump.toString());
             assertEquals(0, r.exitCode(), r.output());
-            Map<String, byte[]> patterns = new LinkedHashMap<>();
-            for (String line : r.stdout().split("\n")) {
-                int eq = line.indexOf('=');
-                if (eq > 0) {
-                    patterns.put(line.substring(0, eq), HexFormat.of().parseHex(line.substring(eq + 1).strip()));
-                }
-            }
+            Map<String, byte[]> patterns = Hunt.patterns(r.stdout());
             assertTrue(r.stdout().contains("collections 0\n"), "a collection ran before the dump, which would"
                     + " have taken unreachable copies with it\n" + r.output());
             Map<String, Boolean> expected = new LinkedHashMap<>(EXPECTED);

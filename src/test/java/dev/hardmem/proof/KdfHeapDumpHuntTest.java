@@ -1,6 +1,5 @@
 package dev.hardmem.proof;
 
-import com.sun.management.HotSpotDiagnosticMXBean;
 import dev.hardmem.ConstantTime;
 import dev.hardmem.Secret;
 import dev.hardmem.SecretArena;
@@ -13,7 +12,6 @@ import dev.hardmem.testing.Hunt;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -95,8 +93,7 @@ class KdfHeapDumpHuntTest {
             rng.nextBytes(control);
             patterns.put("control", HexFormat.of().formatHex(control));
 
-            HotSpotDiagnosticMXBean bean = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
-            bean.dumpHeap(dump.toString(), false); // false: dead objects too
+            Hunt.dumpHeap(dump.toString()); // dead objects too
             StringBuilder out = new StringBuilder();
             patterns.forEach((k, v) -> out.append(k).append('=').append(v).append('\n'));
             System.out.print(out);
@@ -112,13 +109,7 @@ class KdfHeapDumpHuntTest {
             ChildJvm.Result r = ChildJvm.run(List.of(), List.of("-Xmx128m", "-XX:+UseSerialGC"), Holder.class,
                     dump.toString());
             assertEquals(0, r.exitCode(), r.output());
-            Map<String, byte[]> patterns = new LinkedHashMap<>();
-            for (String line : r.stdout().split("\n")) {
-                int eq = line.indexOf('=');
-                if (eq > 0) {
-                    patterns.put(line.substring(0, eq), HexFormat.of().parseHex(line.substring(eq + 1).strip()));
-                }
-            }
+            Map<String, byte[]> patterns = Hunt.patterns(r.stdout());
             assertEquals(14, patterns.size(), r.output());
             Map<String, Long> found = Hunt.count(dump, patterns);
             assertTrue(found.get("control") > 0, "control: the byte[] pattern must be in the dump, or the hunt is"

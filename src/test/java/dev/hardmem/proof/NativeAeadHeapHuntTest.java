@@ -1,6 +1,5 @@
 package dev.hardmem.proof;
 
-import com.sun.management.HotSpotDiagnosticMXBean;
 import dev.hardmem.ConstantTime;
 import dev.hardmem.Secret;
 import dev.hardmem.SecretArena;
@@ -19,7 +18,6 @@ import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -125,7 +123,7 @@ class NativeAeadHeapHuntTest {
             patterns.put("control", HexFormat.of().formatHex(control));
             keep.add(control);
 
-            ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class).dumpHeap(args[0], false);
+            Hunt.dumpHeap(args[0]);
             StringBuilder out = new StringBuilder();
             patterns.forEach((k, v) -> out.append(k).append('=').append(v).append('\n'));
             System.out.print(out);
@@ -153,13 +151,7 @@ class NativeAeadHeapHuntTest {
             ChildJvm.Result r = ChildJvm.run(List.of(), List.of("-Xmx128m", "-XX:+UseSerialGC"), Holder.class,
                     dump.toString());
             assertEquals(0, r.exitCode(), r.output());
-            Map<String, byte[]> patterns = new LinkedHashMap<>();
-            for (String line : r.stdout().split("\n")) {
-                int eq = line.indexOf('=');
-                if (eq > 0) {
-                    patterns.put(line.substring(0, eq), HexFormat.of().parseHex(line.substring(eq + 1).strip()));
-                }
-            }
+            Map<String, byte[]> patterns = Hunt.patterns(r.stdout());
             assertTrue(patterns.size() >= 2 + 8 * 2, "too few patterns: " + r.output());
             Map<String, Long> found = Hunt.count(dump, patterns);
             assertTrue(found.get("control") > 0, "control: the byte[] pattern must be in the dump");

@@ -1,12 +1,16 @@
 package dev.hardmem.testing;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
+
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -68,5 +72,25 @@ public final class Hunt {
             }
         }
         return true;
+    }
+
+    /**
+     * {@return the patterns a child process printed, one {@code name=hex} line each, in order} Other lines are
+     * ignored.
+     */
+    public static Map<String, byte[]> patterns(String stdout) {
+        Map<String, byte[]> patterns = new LinkedHashMap<>();
+        for (String line : stdout.split("\n")) {
+            int eq = line.indexOf('=');
+            if (eq > 0) {
+                patterns.put(line.substring(0, eq), HexFormat.of().parseHex(line.substring(eq + 1).strip()));
+            }
+        }
+        return patterns;
+    }
+
+    /** Writes this JVM's whole heap to {@code file}, dead objects included: what the hunts search. */
+    public static void dumpHeap(String file) throws IOException {
+        ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class).dumpHeap(file, false);
     }
 }
