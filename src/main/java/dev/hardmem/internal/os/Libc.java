@@ -80,6 +80,13 @@ public final class Libc {
     private static final MethodHandle POSIX_MEMALIGN = LINKER.downcallHandle(symbol("posix_memalign"),
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle FREE = LINKER.downcallHandle(symbol("free"), FunctionDescriptor.ofVoid(ADDRESS));
+    /**
+     * {@code open(path, flags, mode)}: variadic after the flags, so the mode is passed as a variadic argument. Here,
+     * not with its users ({@code OpenFile}, {@code Terminal}), so that neither needs the other's functions.
+     */
+    static final MethodHandle OPEN = LINKER.downcallHandle(symbol("open"),
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), CAPTURE_ERRNO,
+            Linker.Option.firstVariadicArg(2));
 
     private static final long MAP_FAILED = -1L;
 

@@ -1,8 +1,6 @@
 package dev.hardmem.internal.os;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 
@@ -18,12 +16,8 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * <p>{@code struct statx} has one layout on every architecture, unlike {@code struct stat}; glibc has had
  * {@code statx} since 2.28.
  */
-@SuppressWarnings("restricted") // the handle on open(2), which is variadic
 public final class OpenFile {
-    /** {@code open(path, flags, mode)}: variadic after the flags, so the mode is passed as a variadic argument. */
-    static final MethodHandle OPEN = Libc.LINKER.downcallHandle(Libc.symbol("open"),
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
-            Linker.Option.captureCallState("errno"), Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle OPEN = Libc.OPEN;
     private static final MethodHandle STATX = Libc.errnoHandle("statx", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT,
             JAVA_INT, ADDRESS);
 

@@ -39,16 +39,20 @@ public final class SodiumAead {
         // int decrypt(m, mlen_p, nsec, c, clen, ad, adlen, npub, k): nsec comes before the input here
         private static final FunctionDescriptor DECRYPT_SHAPE = FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS,
                 ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS);
-        static final MethodHandle[] ENCRYPT = new MethodHandle[PREFIX.length];
-        static final MethodHandle[] DECRYPT = new MethodHandle[PREFIX.length];
+        // One static final field per function, so that the JIT treats each handle as a constant and can inline
+        // the call; elements of a handle array are not constants.
+        static final MethodHandle ENCRYPT_XCHACHA = Sodium.handle(PREFIX[0] + "_encrypt", ENCRYPT_SHAPE);
+        static final MethodHandle ENCRYPT_CHACHA = Sodium.handle(PREFIX[1] + "_encrypt", ENCRYPT_SHAPE);
+        static final MethodHandle ENCRYPT_AES = Sodium.handle(PREFIX[2] + "_encrypt", ENCRYPT_SHAPE);
+        static final MethodHandle DECRYPT_XCHACHA = Sodium.handle(PREFIX[0] + "_decrypt", DECRYPT_SHAPE);
+        static final MethodHandle DECRYPT_CHACHA = Sodium.handle(PREFIX[1] + "_decrypt", DECRYPT_SHAPE);
+        static final MethodHandle DECRYPT_AES = Sodium.handle(PREFIX[2] + "_decrypt", DECRYPT_SHAPE);
         static final long[] MESSAGE_BYTES_MAX = new long[PREFIX.length];
         static final MethodHandle AES_AVAILABLE =
                 Sodium.handle("crypto_aead_aes256gcm_is_available", FunctionDescriptor.of(JAVA_INT));
 
         static {
             for (int i = 0; i < PREFIX.length; i++) {
-                ENCRYPT[i] = Sodium.handle(PREFIX[i] + "_encrypt", ENCRYPT_SHAPE);
-                DECRYPT[i] = Sodium.handle(PREFIX[i] + "_decrypt", DECRYPT_SHAPE);
                 try {
                     MESSAGE_BYTES_MAX[i] = (long) Sodium.handle(PREFIX[i] + "_messagebytes_max",
                             FunctionDescriptor.of(JAVA_LONG)).invokeExact();
@@ -68,9 +72,17 @@ public final class SodiumAead {
     public static int encrypt(int algorithm, MemorySegment c, MemorySegment m, MemorySegment ad, MemorySegment npub,
                               MemorySegment k) {
         Sodium.require();
+        MemorySegment none = MemorySegment.NULL;
         try {
-            return (int) Handles.ENCRYPT[algorithm].invokeExact(c, MemorySegment.NULL, m, m.byteSize(), ad,
-                    ad.byteSize(), MemorySegment.NULL, npub, k);
+            return switch (algorithm) {
+                case XCHACHA20_POLY1305_IETF -> (int) Handles.ENCRYPT_XCHACHA.invokeExact(c, none, m, m.byteSize(), ad,
+                        ad.byteSize(), none, npub, k);
+                case CHACHA20_POLY1305_IETF -> (int) Handles.ENCRYPT_CHACHA.invokeExact(c, none, m, m.byteSize(), ad,
+                        ad.byteSize(), none, npub, k);
+                case AES256GCM -> (int) Handles.ENCRYPT_AES.invokeExact(c, none, m, m.byteSize(), ad, ad.byteSize(),
+                        none, npub, k);
+                default -> throw new IllegalArgumentException("no such algorithm: " + algorithm);
+            };
         } catch (Throwable t) {
             throw Libc.rethrow(t);
         }
@@ -87,9 +99,17 @@ public final class SodiumAead {
     public static int decrypt(int algorithm, MemorySegment m, MemorySegment c, MemorySegment ad, MemorySegment npub,
                               MemorySegment k) {
         Sodium.require();
+        MemorySegment none = MemorySegment.NULL;
         try {
-            return (int) Handles.DECRYPT[algorithm].invokeExact(m, MemorySegment.NULL, MemorySegment.NULL, c,
-                    c.byteSize(), ad, ad.byteSize(), npub, k);
+            return switch (algorithm) {
+                case XCHACHA20_POLY1305_IETF -> (int) Handles.DECRYPT_XCHACHA.invokeExact(m, none, none, c,
+                        c.byteSize(), ad, ad.byteSize(), npub, k);
+                case CHACHA20_POLY1305_IETF -> (int) Handles.DECRYPT_CHACHA.invokeExact(m, none, none, c,
+                        c.byteSize(), ad, ad.byteSize(), npub, k);
+                case AES256GCM -> (int) Handles.DECRYPT_AES.invokeExact(m, none, none, c, c.byteSize(), ad,
+                        ad.byteSize(), npub, k);
+                default -> throw new IllegalArgumentException("no such algorithm: " + algorithm);
+            };
         } catch (Throwable t) {
             throw Libc.rethrow(t);
         }

@@ -33,7 +33,7 @@ public final class Terminal {
     private static final int O_NOCTTY = 0x100;
     private static final int O_CLOEXEC = 0x80000;
 
-    private static final MethodHandle OPEN = OpenFile.OPEN;
+    private static final MethodHandle OPEN = Libc.OPEN;
     private static final MethodHandle TCGETATTR = Libc.errnoHandle("tcgetattr", JAVA_INT, JAVA_INT, ADDRESS);
     private static final MethodHandle TCSETATTR = Libc.errnoHandle("tcsetattr", JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
     private static final MethodHandle TCFLUSH = Libc.errnoHandle("tcflush", JAVA_INT, JAVA_INT, JAVA_INT);
