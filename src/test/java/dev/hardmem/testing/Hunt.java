@@ -8,11 +8,16 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Searches a file (a core or heap dump) for byte patterns, counting every occurrence of each. */
 public final class Hunt {
@@ -92,5 +97,37 @@ public final class Hunt {
     /** Writes this JVM's whole heap to {@code file}, dead objects included: what the hunts search. */
     public static void dumpHeap(String file) throws IOException {
         ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class).dumpHeap(file, false);
+    }
+
+    /** A heap dump a child JVM wrote: what the child printed, the patterns it named, and how often each was found. */
+    public record HeapHunt(ChildJvm.Result child, Map<String, byte[]> patterns, Map<String, Long> found) {
+        /** Asserts that no pattern was found but {@code control} and those in {@code expected}. */
+        public void assertNothingElseFound(Set<String> expected) {
+            for (Map.Entry<String, Long> e : found.entrySet()) {
+                if (!e.getKey().equals("control") && !expected.contains(e.getKey())) {
+                    assertEquals(0L, e.getValue(), e.getKey() + " was found in the heap dump");
+                }
+            }
+        }
+    }
+
+    /**
+     * {@return the hunt through the heap dump {@code holder} writes} The child runs with a small serial-collected
+     * heap, is given the dump's path as its one argument, must exit 0, and prints its patterns as
+     * {@code name=hex} lines; the dump is deleted once it is searched.
+     */
+    public static HeapHunt heapOfChild(Class<?> holder) throws Exception {
+        Path dir = Files.createTempDirectory("hardmem-heap");
+        Path dump = dir.resolve("heap.hprof");
+        try {
+            ChildJvm.Result r = ChildJvm.run(List.of(), List.of("-Xmx128m", "-XX:+UseSerialGC"), holder,
+                    dump.toString());
+            assertEquals(0, r.exitCode(), r.output());
+            Map<String, byte[]> patterns = patterns(r.stdout());
+            return new HeapHunt(r, patterns, count(dump, patterns));
+        } finally {
+            Files.deleteIfExists(dump);
+            Files.deleteIfExists(dir);
+        }
     }
 }
