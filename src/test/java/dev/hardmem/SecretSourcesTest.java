@@ -13,7 +13,6 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.nio.ByteBuffer;
@@ -26,6 +25,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import static dev.hardmem.testing.Bytes.bytesOf;
+import static dev.hardmem.testing.Bytes.counting;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -35,27 +36,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@link Secret}s made from what a caller has: streams, channels, writers; what is kept when they fail. */
 class SecretSourcesTest {
-    private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
-
     @AfterEach
     void stopWatching() {
         FreeListeners.observe(FreeListener.NONE);
     }
 
-    private static byte[] bytesOf(Secret<?> s) {
-        return s.read(m -> m.toArray(BYTE));
-    }
-
-    private static byte[] counting(int n) {
-        byte[] b = new byte[n];
-        for (int i = 0; i < n; i++) {
-            b[i] = (byte) (i + 1);
-        }
-        return b;
-    }
-
-
-    // ---------------------------------------------------------------- factories
     @Test
     void readFromStreamUpToExactlyTheCapacity() throws IOException {
         try (Secret<Key> s = Secret.readFrom(Key.class, new ByteArrayInputStream(counting(32)), 32)) {

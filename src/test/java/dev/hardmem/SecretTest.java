@@ -33,6 +33,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
+import static dev.hardmem.testing.Bytes.bytesOf;
+import static dev.hardmem.testing.Bytes.counting;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -49,18 +51,6 @@ class SecretTest {
     @AfterEach
     void stopWatching() {
         FreeListeners.observe(FreeListener.NONE);
-    }
-
-    private static byte[] bytesOf(Secret<?> s) {
-        return s.read(m -> m.toArray(BYTE));
-    }
-
-    private static byte[] counting(int n) {
-        byte[] b = new byte[n];
-        for (int i = 0; i < n; i++) {
-            b[i] = (byte) (i + 1);
-        }
-        return b;
     }
 
     private static boolean allZero(byte[] a) {
