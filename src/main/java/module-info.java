@@ -12,4 +12,5 @@ module dev.hardmem {
     exports dev.hardmem.nonce;
     exports dev.hardmem.aead;
     exports dev.hardmem.crypto;
+    exports dev.hardmem.sealed;
 }

@@ -3,6 +3,7 @@ package dev.hardmem.crypto;
 import dev.hardmem.Secret;
 import dev.hardmem.SecretArena;
 import dev.hardmem.SecretKind;
+import dev.hardmem.internal.alloc.Scratch;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -62,12 +63,23 @@ final class AeadCore {
     /** Seals {@code plaintext} into {@code out}, exactly {@code plaintext.byteSize() + tag} bytes. */
     static void seal(AeadBackend backend, AeadAlgorithm algorithm, Secret<SecretKind.Key> key, byte[] nonce,
                      MemorySegment plaintext, MemorySegment aad, MemorySegment out) {
+        boolean direct = out.isNative() && !overlaps(out, plaintext) && !overlaps(out, aad);
+        if (direct && plaintext.isNative() && aad.isNative()) {
+            // The common case: everything native already, only the nonce to copy, into this thread's scratch slot.
+            try (Scratch.Lease lease = Scratch.take(nonce.length)) {
+                MemorySegment n = lease.memory().copyFrom(MemorySegment.ofArray(nonce));
+                key.read(k -> {
+                    backend.seal(algorithm, out, plaintext, aad, n, k);
+                    return null;
+                });
+            }
+            return;
+        }
         try (Arena plain = Arena.ofConfined();
              SecretArena scratch = plaintext.isNative() ? null : SecretArena.ofConfined()) {
             MemorySegment n = plain.allocate(nonce.length).copyFrom(MemorySegment.ofArray(nonce));
             MemorySegment p = scratch == null ? plaintext : copy(plaintext, scratch);
             MemorySegment a = aad.isNative() ? aad : copy(aad, plain);
-            boolean direct = out.isNative() && !overlaps(out, plaintext) && !overlaps(out, aad);
             MemorySegment o = direct ? out : plain.allocate(out.byteSize());
             key.read(k -> {
                 backend.seal(algorithm, o, p, a, n, k);
@@ -88,12 +100,21 @@ final class AeadCore {
     static boolean open(AeadBackend backend, AeadAlgorithm algorithm, Secret<SecretKind.Key> key, MemorySegment nonce,
                         MemorySegment ciphertext, MemorySegment aad, MemorySegment destination) {
         long length = ciphertext.byteSize() - algorithm.tagLength();
-        try (Arena plain = Arena.ofConfined(); SecretArena scratch = SecretArena.ofConfined()) {
-            MemorySegment n = copy(nonce, plain);
-            MemorySegment c = ciphertext.isNative() ? ciphertext : copy(ciphertext, plain);
-            MemorySegment a = aad.isNative() ? aad : copy(aad, plain);
-            MemorySegment p = scratch.allocate(length);
-            boolean verified = key.read(k -> backend.open(algorithm, p, c, a, n, k));
+        long nonceAt = (length + 15) & ~15L;
+        // The plaintext, then the nonce, in one lease: this thread's scratch slot for messages up to about 4 KiB.
+        try (Scratch.Lease lease = Scratch.take(nonceAt + nonce.byteSize())) {
+            MemorySegment p = lease.memory().asSlice(0, length);
+            MemorySegment n = nonce.isNative() ? nonce : lease.memory().asSlice(nonceAt).copyFrom(nonce);
+            boolean verified;
+            if (ciphertext.isNative() && aad.isNative()) {
+                verified = key.read(k -> backend.open(algorithm, p, ciphertext, aad, n, k));
+            } else {
+                try (Arena plain = Arena.ofConfined()) {
+                    MemorySegment c = ciphertext.isNative() ? ciphertext : copy(ciphertext, plain);
+                    MemorySegment a = aad.isNative() ? aad : copy(aad, plain);
+                    verified = key.read(k -> backend.open(algorithm, p, c, a, n, k));
+                }
+            }
             if (verified) {
                 MemorySegment.copy(p, 0, destination, 0, length);
             }
