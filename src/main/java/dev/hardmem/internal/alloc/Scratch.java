@@ -1,5 +1,7 @@
 package dev.hardmem.internal.alloc;
 
+import dev.hardmem.guarded.GuardPolicy;
+import dev.hardmem.guarded.GuardedAllocator;
 import dev.hardmem.guarded.Tier;
 import dev.hardmem.internal.alloc.region.Block;
 import dev.hardmem.internal.alloc.region.Zeros;
@@ -10,12 +12,12 @@ import java.lang.foreign.MemorySegment;
  * Guarded scratch memory for plaintext that exists only while one call runs: a decrypted message before its tag has
  * verified, a sealed secret's plaintext inside {@code read}, a derived key between two downcalls.
  *
- * <p>Each platform thread keeps one slot of {@link #SLOT_SIZE} bytes in the isolated tier of the default allocator
+ * <p>Each platform thread keeps one slot of {@link #SLOT_SIZE} bytes in the isolated tier of an allocator of its own
  * (locked, not dumped, wiped on fork, a guard page on each side), made on the thread's first use and freed by the
  * leak watcher once the thread has ended. A lease of the slot costs no allocation and no system call; closing it
  * zeroes exactly the bytes it leased. A request the slot cannot serve (larger than the slot, on a virtual thread,
  * which can move between carriers while a lease is open, or while this thread's slot is already leased: nested
- * calls) gets a block of its own from the same allocator, wiped and freed when the lease closes.
+ * calls) gets a block of its own from that allocator, wiped and freed when the lease closes.
  *
  * <p>A lease belongs to the thread that took it and must be closed on that thread, once ({@code try}-with-resources).
  * The memory it hands out is a raw segment of the global scope: callers never give it to users, only views of it
@@ -25,6 +27,11 @@ public final class Scratch {
     /** The bytes of one thread's slot: one page. */
     public static final long SLOT_SIZE = 4096;
 
+    /**
+     * An allocator of its own (default policy), so that the slots, which live as long as their threads, never count
+     * among the secrets of the shared allocator.
+     */
+    private static final GuardedAllocator MEMORY = GuardedAllocator.create(GuardPolicy.defaults());
     private static final ThreadLocal<Slot> SLOTS = ThreadLocal.withInitial(Slot::new);
 
     private Scratch() {
@@ -65,7 +72,7 @@ public final class Scratch {
         private long used;
 
         Slot() {
-            GuardedHeap heap = GuardedAccess.defaultHeap();
+            GuardedHeap heap = GuardedAccess.heapOf(MEMORY);
             Block b = heap.allocate(SLOT_SIZE, 64, Tier.ISOLATED, false);
             this.block = b;
             // The slot is zeroed after every lease; when its thread has ended the watcher frees it (quietly: a
@@ -88,7 +95,7 @@ public final class Scratch {
 
     /** A block of its own, for what a slot cannot serve. */
     private static final class Own extends Lease {
-        private final GuardedHeap heap = GuardedAccess.defaultHeap();
+        private final GuardedHeap heap = GuardedAccess.heapOf(MEMORY);
         private final Block block;
         private final long size;
 
