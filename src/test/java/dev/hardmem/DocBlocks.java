@@ -58,6 +58,7 @@ final class DocBlocks {
             import dev.hardmem.crypto.*;
             import dev.hardmem.guarded.*;
             import dev.hardmem.nonce.*;
+            import dev.hardmem.sealed.*;
             import java.io.*;
             import java.lang.foreign.*;
             import java.nio.*;

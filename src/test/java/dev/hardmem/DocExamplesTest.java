@@ -165,7 +165,7 @@ class DocExamplesTest {
     /** {@return the test class with this simple name, in whichever test package holds it} */
     private static Class<?> testClass(String simpleName) throws ClassNotFoundException {
         for (String pkg : List.of("dev.hardmem", "dev.hardmem.guarded", "dev.hardmem.proof", "dev.hardmem.aead",
-                "dev.hardmem.nonce", "dev.hardmem.crypto", "dev.hardmem.internal.os",
+                "dev.hardmem.nonce", "dev.hardmem.crypto", "dev.hardmem.sealed", "dev.hardmem.internal.os",
                 "dev.hardmem.internal.alloc.slab", "dev.hardmem.tool")) {
             try {
                 return Class.forName(pkg + "." + simpleName);
