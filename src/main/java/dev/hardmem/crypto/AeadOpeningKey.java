@@ -23,9 +23,9 @@ import javax.crypto.AEADBadTagException;
  * }
  *
  * <h2>Releasing no plaintext</h2>
- * libsodium decrypts into guarded scratch memory of hardmem's own ({@code SecretArena}), and only once the tag has
- * verified is the plaintext copied to the destination; the scratch memory is wiped on every path. When the tag
- * does not verify, {@link AEADBadTagException} is thrown and the destination is left exactly as it was (libsodium
+ * libsodium decrypts into guarded scratch memory of hardmem's own (the calling thread's scratch slot up to about
+ * 4 KiB, a block of its own above), and only once the tag has verified is the plaintext copied to the destination;
+ * the scratch memory is wiped on every path. When the tag does not verify, {@link AEADBadTagException} is thrown and the destination is left exactly as it was (libsodium
  * itself would write to its output: its AES-GCM decrypts before it compares the tag, then zeroes what it wrote).
  * The scratch memory is as large as the plaintext, and locked like every guarded allocation.
  *
