@@ -160,7 +160,7 @@ class DoctorIT {
         assertEquals(memfd ? "memfd_secret" : "anonymous", sealed.get("keyBacking"));
         assertEquals(memfd, sealed.get("keyBackingDetail") == null, j.stdout());
         Map<?, ?> allocator = (Map<?, ?>) doc.get("allocator");
-        assertEquals(0L, allocator.get("liveSecrets"), "sealing's scratch memory was given back: " + j.stdout());
+        assertEquals(0L, allocator.get("liveSecrets"), "the self-check freed what it allocated: " + j.stdout());
     }
 
     @Test
