@@ -25,6 +25,8 @@ final class Doctor {
     /** Mappings one {@code sodium_malloc} allocation uses (metadata page, two guards, data). */
     static final long SODIUM_MAPPINGS_PER_SECRET = 4;
 
+    static final String INSTALL_LIBSODIUM = "install libsodium (Debian, Ubuntu: libsodium23; Fedora: libsodium)";
+
     private Doctor() {
     }
 
@@ -37,9 +39,13 @@ final class Doctor {
         Capabilities caps = Capabilities.probe();
         String crashLog = Hardening.crashLog();
         boolean crashLogPrivate = Hardening.crashLogIsPrivate();
-        List<Row> rows = rows(caps);
+        // The sealed secrets' checks come last: run first, the memory they lock could starve the others.
+        List<Check> checks = new ArrayList<>(SelfCheck.run());
+        List<Check> sealedChecks = SealedCheck.run(caps.memfdSecretWorks());
+        checks.addAll(sealedChecks);
+        Sealing sealing = Sealing.of(caps, sealedChecks);
+        List<Row> rows = rows(caps, sealing);
         rows.add(new Row("crash log", crashLog, crashLogMeaning(crashLog, crashLogPrivate)));
-        List<Check> checks = SelfCheck.run();
         Stats stats = GuardedAllocator.shared().stats();
         rows.add(new Row("allocator", stats.liveSecrets() + " live, " + bytes(stats.bytesLocked()) + " locked, "
                 + bytes(stats.bytesUnlocked()) + " unlocked, " + stats.mappings() + " mappings",
@@ -59,6 +65,7 @@ final class Doctor {
             log.put("file", crashLog);
             log.put("private", crashLogPrivate);
             doc.put("crashLog", log);
+            doc.put("sealed", sealing.json());
             out.println(Json.write(doc));
         } else {
             printTable(out, rows, checks, missing);
@@ -76,7 +83,7 @@ final class Doctor {
         return what + where + "; start the JVM with -XX:ErrorFile=<private directory>/hs_err_pid%p.log";
     }
 
-    private static List<Row> rows(Capabilities c) {
+    private static List<Row> rows(Capabilities c, Sealing sealing) {
         List<Row> rows = new ArrayList<>();
         rows.add(new Row("platform", Platform.current().name().toLowerCase(Locale.ROOT) + ", kernel " + c.kernel(),
                 "supported"));
@@ -108,6 +115,8 @@ final class Doctor {
                 c.coreDumpsPossible() ? "a crash can write a core; secret pages are excluded by MADV_DONTDUMP"
                         : "this process writes no core file"));
         rows.add(new Row("libsodium", c.libsodiumWorks() ? c.libsodium() : "missing", libsodiumMeaning(c)));
+        rows.add(new Row("sealed secrets", sealing.value(), sealing.meaning()));
+        rows.add(new Row("sealing keys", sealing.keyValue(), sealing.keyMeaning()));
         long room = c.maxMapCount() - c.mappings();
         rows.add(new Row("mappings", String.format(Locale.ROOT, "%,d of %,d (vm.max_map_count)", c.mappings(),
                 c.maxMapCount()), String.format(Locale.ROOT,
@@ -128,8 +137,8 @@ final class Doctor {
 
     private static String libsodiumMeaning(Capabilities c) {
         if (!c.libsodiumWorks()) {
-            return "dev.hardmem.crypto cannot run (" + c.libsodium() + "); install libsodium (Debian, Ubuntu:"
-                    + " libsodium23; Fedora: libsodium); dev.hardmem.aead (JCA) works without it";
+            return "dev.hardmem.crypto and dev.hardmem.sealed cannot run (" + c.libsodium() + "); "
+                    + INSTALL_LIBSODIUM + "; dev.hardmem.aead (JCA) works without it";
         }
         return "native AEAD on segments (dev.hardmem.crypto): XChaCha20-Poly1305, ChaCha20-Poly1305"
                 + (AeadAlgorithm.AES_256_GCM.isAvailable() ? ", AES-256-GCM"

@@ -133,6 +133,73 @@ class DoctorIT {
                 mcaps.toString());
     }
 
+    @Test
+    void sealedSecretsAreReportedWithTheirKeyBackingAndProvedLive() throws Exception {
+        ChildJvm.Result r = jar(List.of(), "doctor");
+        assertEquals(0, r.exitCode(), r.output());
+        assertTrue(row(r, "sealed secrets").matches("  sealed secrets +available +SealedSecret works: .*libsodium"
+                + " 1\\.0\\.\\d+.*"), r.output());
+        boolean memfd = row(r, "memfd_secret").contains("works");
+        String keys = row(r, "sealing keys");
+        assertTrue(memfd ? keys.contains("memfd_secret") && keys.contains("outside the kernel's direct map")
+                : keys.contains("anonymous memory") && keys.contains("memfd_secret is unavailable ("), keys);
+        for (String expected : new String[] {"PASS   sealed secret (coffer): sealed, read back",
+                "PASS   sealed secret (shielded): sealed, read back",
+                memfd ? "/proc/self/mem cannot read them (it reads ordinary memory)"
+                        : "PASS   sealing key material on anonymous",
+                memfd ? "PASS   sealing key material on memfd_secret pages" : "memfd_secret is unavailable here",
+                "PASS   rekey: re-sealed under new keys, read back, closed  2 of 2 moved, 2 of 2 equal after"}) {
+            assertTrue(r.stdout().contains(expected), "missing '" + expected + "'\n" + r.output());
+        }
+        ChildJvm.Result j = jar(List.of(), "doctor", "--json");
+        Map<?, ?> doc = assertInstanceOf(Map.class, MiniJson.parse(j.stdout()));
+        Map<?, ?> sealed = assertInstanceOf(Map.class, doc.get("sealed"));
+        assertEquals(Boolean.TRUE, sealed.get("available"), j.stdout());
+        assertEquals(Boolean.TRUE, sealed.get("works"), j.stdout());
+        assertEquals(null, sealed.get("detail"));
+        assertEquals(memfd ? "memfd_secret" : "anonymous", sealed.get("keyBacking"));
+        assertEquals(memfd, sealed.get("keyBackingDetail") == null, j.stdout());
+        Map<?, ?> allocator = (Map<?, ?>) doc.get("allocator");
+        assertEquals(0L, allocator.get("liveSecrets"), "the self-check freed what it allocated: " + j.stdout());
+    }
+
+    @Test
+    void withoutLibsodiumSealedSecretsAreUnavailableWithThePackageToInstallAndNotChecked() throws Exception {
+        List<String> hidden = List.of("-Ddev.hardmem.libsodium=/nonexistent/libsodium.so");
+        ChildJvm.Result r = jar(List.of(), hidden, "doctor");
+        assertEquals(0, r.exitCode(), "optional: not a reason to fail the verdict\n" + r.output());
+        String row = row(r, "sealed secrets");
+        assertTrue(row.contains("unavailable") && row.contains("libsodium23") && row.contains("Fedora: libsodium")
+                && row.contains("names no loadable library"), row);
+        assertTrue(row(r, "sealing keys").contains("none"), r.output());
+        assertFalse(r.stdout().contains("sealed secret ("), "no sealing check runs without libsodium\n" + r.output());
+        ChildJvm.Result j = jar(List.of(), hidden, "doctor", "--json");
+        assertEquals(0, j.exitCode(), j.output());
+        Map<?, ?> sealed = (Map<?, ?>) ((Map<?, ?>) MiniJson.parse(j.stdout())).get("sealed");
+        assertEquals(Boolean.FALSE, sealed.get("available"), j.stdout());
+        assertEquals(Boolean.FALSE, sealed.get("works"), j.stdout());
+        assertTrue(String.valueOf(sealed.get("detail")).contains("names no loadable library"), j.stdout());
+        assertEquals(null, sealed.get("keyBacking"));
+    }
+
+    @Test
+    void sealingThatCannotLockItsKeyMaterialFailsTheSelfCheckAndTheVerdict() throws Exception {
+        // 128 KiB is enough for the rest of the self-check (the default policy needs 64 KiB) but not for the
+        // sealing key material's isolated pages as well.
+        ChildJvm.Result r = jar(ChildJvm.withoutIpcLock(128 * 1024), "doctor");
+        assertEquals(1, r.exitCode(), r.output());
+        assertTrue(row(r, "sealed secrets").contains("failing"), r.output());
+        assertTrue(r.stdout().contains("FAIL   sealed secret ("), r.output());
+        assertTrue(r.stdout().contains("MemoryBudgetException: cannot lock"), r.output());
+        assertFalse(r.stdout().contains("FAIL   allocate from the guarded allocator"), r.output());
+        ChildJvm.Result j = jar(ChildJvm.withoutIpcLock(128 * 1024), "doctor", "--json");
+        Map<?, ?> doc = (Map<?, ?>) MiniJson.parse(j.stdout());
+        assertEquals(Boolean.FALSE, doc.get("ok"));
+        Map<?, ?> sealed = (Map<?, ?>) doc.get("sealed");
+        assertEquals(Boolean.TRUE, sealed.get("available"), j.stdout());
+        assertEquals(Boolean.FALSE, sealed.get("works"), j.stdout());
+    }
+
     /** {@return the line of the table whose key is {@code key}} */
     private static String row(ChildJvm.Result r, String key) {
         return r.stdout().lines().filter(l -> l.startsWith("  " + key + "  ")).findFirst()
