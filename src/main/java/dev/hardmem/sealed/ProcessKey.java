@@ -88,6 +88,16 @@ abstract sealed class ProcessKey permits ProcessKey.Shielded, ProcessKey.Coffer 
      */
     abstract byte[][] insecureCopyOfMaterial();
 
+    /**
+     * Flips bit {@code bit} of the key material, as a Rowhammer or stray write would: of the prekey (shielded), or of
+     * the left half (bits 0 to 255), then the right (256 to 511) (coffer). For the partial-disclosure tests only.
+     */
+    abstract void flipMaterialBitForTests(long bit);
+
+    private static void flip(MemorySegment m, long bit) {
+        m.set(ValueLayout.JAVA_BYTE, bit / 8, (byte) (m.get(ValueLayout.JAVA_BYTE, bit / 8) ^ (1 << (bit % 8))));
+    }
+
     private static Block allocate(long size) {
         GuardedHeap heap = GuardedAccess.heapOf(KEYS);
         return heap.allocate(size, 64, Tier.ISOLATED, false);
@@ -151,6 +161,11 @@ abstract sealed class ProcessKey permits ProcessKey.Shielded, ProcessKey.Coffer 
         byte[][] insecureCopyOfMaterial() {
             return new byte[][] {prekey.raw().toArray(ValueLayout.JAVA_BYTE)};
         }
+
+        @Override
+        void flipMaterialBitForTests(long bit) {
+            flip(prekey.raw(), bit);
+        }
     }
 
     /** memguard's way: key = left ⊕ HChaCha20(right), each half on pages of its own. */
@@ -212,6 +227,12 @@ abstract sealed class ProcessKey permits ProcessKey.Shielded, ProcessKey.Coffer 
         @Override
         byte[][] insecureCopyOfMaterial() {
             return new byte[][] {left.raw().toArray(ValueLayout.JAVA_BYTE), right.raw().toArray(ValueLayout.JAVA_BYTE)};
+        }
+
+        @Override
+        void flipMaterialBitForTests(long bit) {
+            long half = KEY_BYTES * 8L;
+            flip(bit < half ? left.raw() : right.raw(), bit % half);
         }
 
         /** {@code into ^= with}, 32 bytes, in four 64-bit words. */

@@ -339,6 +339,8 @@ public final class SealedSecret<K extends SecretKind> implements AutoCloseable, 
      * runs at a time; a second call waits for the first.
      *
      * @return the number of secrets re-sealed
+     * @throws IllegalStateException         if called from inside a {@code read} of a sealed secret (it would wait
+     *                                       for that read to end); every secret stays readable
      * @throws UnsupportedOperationException where libsodium is missing, naming the package to install
      */
     public static long rekey() {

@@ -137,6 +137,12 @@ final class Vault {
 
     /** Re-seals {@code s} under its mode's current key, unless it is closed, not sealed yet, or already there. */
     private static boolean move(SealedState s) {
+        if (s.lock.getReadHoldCount() > 0) {
+            // A read lock cannot be upgraded: the exclusive lock would wait for this thread's own read, forever,
+            // holding REKEY. The walk ends here; the keys it retired stay until a later walk finishes.
+            throw new IllegalStateException("cannot rekey from inside a read of a sealed secret: the rekey would wait"
+                    + " for that read to end");
+        }
         ReentrantReadWriteLock.WriteLock w = s.lock.writeLock();
         w.lock();
         try {
