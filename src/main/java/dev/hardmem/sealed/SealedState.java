@@ -5,7 +5,6 @@ import dev.hardmem.internal.alloc.GuardedHeap;
 import dev.hardmem.internal.alloc.Leaks;
 import dev.hardmem.internal.alloc.region.Block;
 import dev.hardmem.internal.alloc.region.Zeros;
-import dev.hardmem.internal.os.Libc;
 import dev.hardmem.internal.os.SodiumSealing;
 
 import java.lang.foreign.MemorySegment;
@@ -123,7 +122,7 @@ final class SealedState implements Runnable {
         MemorySegment k = prepare(scratch);
         MemorySegment nonce = storage.raw().asSlice(0, NONCE);
         try {
-            Libc.getrandom(nonce);
+            Nonces.draw(nonce);
             under.derive(k, work(scratch));
             SodiumSealing.encrypt(storage.raw().asSlice(NONCE), plain(scratch), scratch.asSlice(AAD_AT, 8), nonce, k);
         } finally {
