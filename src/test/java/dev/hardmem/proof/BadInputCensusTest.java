@@ -10,6 +10,7 @@ import dev.hardmem.aead.SealingKey;
 import dev.hardmem.guarded.GuardedAllocator;
 import dev.hardmem.guarded.MemoryBudgetException;
 import dev.hardmem.guarded.Stats;
+import dev.hardmem.internal.alloc.Scratch;
 import dev.hardmem.proof.Census.After;
 import dev.hardmem.proof.Census.Case;
 import dev.hardmem.proof.Census.Expect;
@@ -64,7 +65,8 @@ import static org.junit.jupiter.api.DynamicTest.dynamicTest;
  * method, the receiver is also put in bad states: closed, used from another thread, used twice, exhausted, bound to
  * another key. The other arguments are valid: from {@link Dummies}, or made to fit the receiver where validity
  * depends on it. Each API package keeps its tables in a class of its own: {@link CoreCases}, {@link GuardedCases},
- * {@link NonceCases}, {@link AeadCases}, {@link CryptoCases}.
+ * {@link NonceCases}, {@link AeadCases}, {@link CryptoCases}, {@link KdfCases}, {@link InputCases},
+ * {@link SealedCases}.
  *
  * <h2>What each case must do</h2>
  * Each bad value and state carries its expected outcome, with the reason (the {@code @throws} or the package's
@@ -162,10 +164,23 @@ class BadInputCensusTest {
             cases = new CensusCases(members, List.of(new CoreCases(other, hugeCapacity),
                     new GuardedCases(caps.memfdSecretWorks()), new NonceCases(), new AeadCases(), new CryptoCases(),
                     new KdfCases(),
-                    new InputCases()));
+                    new InputCases(), new SealedCases()));
             runner = new CensusRun(cases, other);
 
             Dummies.release(Dummies.of(SealingKey.class).orElseThrow()); // makes the dummies' one AEAD key, for good
+            // Each platform thread's scratch slot (a sealed secret's plaintext inside read) lives as long as the
+            // thread: made here, on both threads the cases run on, it is no secret a case left live.
+            Scratch.take(1).close();
+            try {
+                other.call(() -> {
+                    Scratch.take(1).close();
+                    return null;
+                }, Census.OTHER_THREAD_TIMEOUT_SECONDS);
+            } catch (Exception | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new AssertionError(t);
+            }
             shared0 = GuardedAllocator.shared().stats();
             log = FreeLog.start();
             bystanders = new CensusBystanders();
