@@ -1,6 +1,5 @@
 package dev.hardmem;
 
-import dev.hardmem.SecretKind.Key;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
@@ -23,26 +22,34 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A secret is borrowed as Rust's {@code RefCell} and the {@code secrets} crate borrow: by many readers or by one
  * writer. On the thread that holds a borrow, a write inside a read or a write, or a read inside a write, of the same
  * secret is refused at once; other threads wait for the borrow to end. The ideas are those of the crate's
- * {@code it_doesnt_allow_multiple_writers} and {@code it_doesnt_allow_different_access_types} tests.
+ * {@code it_doesnt_allow_multiple_writers} and {@code it_doesnt_allow_different_access_types} tests. Every
+ * implementation of {@link Secret}'s contract borrows so; subclasses name the implementation.
  */
-class SecretBorrowsTest {
+public abstract class SecretBorrowContract {
     private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
     /** How long a thread that must wait is watched not to get in. */
     private static final long WAITS_MILLIS = 300;
 
-    private static Secret<Key> counting(int n) {
-        byte[] b = new byte[n];
-        for (int i = 0; i < n; i++) {
-            b[i] = (byte) (i + 1);
-        }
-        return Secret.fromBytesWiping(Key.class, b);
+    /** For subclasses, one per implementation. */
+    protected SecretBorrowContract() {
+    }
+
+    /** {@return how to make the secrets under test} */
+    protected abstract SecretUnderTest.Maker maker();
+
+    private SecretUnderTest counting(int n) {
+        return maker().withContents(n, m -> {
+            for (int i = 0; i < n; i++) {
+                m.set(BYTE, i, (byte) (i + 1));
+            }
+        });
     }
 
     // ---------------------------------------------------------------- the same thread: refused at once
 
     @Test
     void aSecondWriterInsideAWriteIsRefused() {
-        try (Secret<Key> s = counting(8)) {
+        try (SecretUnderTest s = counting(8)) {
             AtomicBoolean innerRan = new AtomicBoolean();
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> s.write(outer ->
                     s.write(inner -> innerRan.set(true))));
@@ -54,13 +61,13 @@ class SecretBorrowsTest {
 
     @Test
     void aReadInsideAWriteIsRefused() {
-        try (Secret<Key> s = counting(8)) {
+        try (SecretUnderTest s = counting(8)) {
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> s.write(outer ->
                     s.read(inner -> inner.get(BYTE, 0))));
             assertTrue(e.getMessage().contains("read") && e.getMessage().contains("open for writing"),
                     e.getMessage());
             // What reads on the way refuses the same way: a copy, a comparison with itself or with another.
-            try (Secret<Key> other = counting(8)) {
+            try (SecretUnderTest other = counting(8)) {
                 assertThrows(IllegalStateException.class, () -> s.write(m -> s.insecureCopyToHeap()));
                 assertThrows(IllegalStateException.class, () -> s.write(m -> s.contentEquals(s)));
                 assertThrows(IllegalStateException.class, () -> s.write(m -> other.contentEquals(s)));
@@ -70,7 +77,7 @@ class SecretBorrowsTest {
 
     @Test
     void aWriteInsideAReadIsRefused() {
-        try (Secret<Key> s = counting(8)) {
+        try (SecretUnderTest s = counting(8)) {
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> s.read(outer -> {
                 s.write(inner -> inner.set(BYTE, 0, (byte) 42));
                 return null;
@@ -88,7 +95,7 @@ class SecretBorrowsTest {
 
     @Test
     void readsNestAndOtherSecretsAreIndependent() {
-        try (Secret<Key> a = counting(8); Secret<Key> b = counting(8)) {
+        try (SecretUnderTest a = counting(8); SecretUnderTest b = counting(8)) {
             int sum = a.read(x -> a.read(y -> x.get(BYTE, 1) + y.get(BYTE, 2)));
             assertEquals(5, sum);
             // A borrow of one secret says nothing about another: write b while reading a, and a while writing b.
@@ -106,7 +113,7 @@ class SecretBorrowsTest {
 
     @Test
     void aRefusedBorrowLeavesNothingOpen() {
-        Secret<Key> s = counting(8);
+        SecretUnderTest s = counting(8);
         assertThrows(IllegalStateException.class, () -> s.write(m -> s.write(n -> { })));
         assertThrows(IllegalStateException.class, () -> s.write(m -> s.read(n -> null)));
         assertThrows(IllegalStateException.class, () -> s.read(m -> {
@@ -132,7 +139,7 @@ class SecretBorrowsTest {
 
     @Test
     void closeInsideAWriteNamesTheWrite() {
-        Secret<Key> s = counting(8);
+        SecretUnderTest s = counting(8);
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> s.write(m -> s.close()));
         assertTrue(e.getMessage().contains("open for writing"), e.getMessage());
         e = assertThrows(IllegalStateException.class, () -> s.read(m -> {
@@ -141,6 +148,7 @@ class SecretBorrowsTest {
         }));
         assertTrue(e.getMessage().contains("open for reading"), e.getMessage());
         assertFalse(s.isDestroyed());
+        assertEquals(1, (int) s.read(m -> m.get(BYTE, 0)), "the refused close changed nothing");
         s.close();
         assertTrue(s.isDestroyed());
     }
@@ -148,7 +156,7 @@ class SecretBorrowsTest {
     // ---------------------------------------------------------------- other threads: they wait
 
     /** Runs {@code body} on a new thread of the given kind inside a write of {@code s}, until {@code release}. */
-    private static Thread writerHolding(Thread.Builder kind, Secret<Key> s, CountDownLatch inside,
+    private static Thread writerHolding(Thread.Builder kind, SecretUnderTest s, CountDownLatch inside,
                                         CountDownLatch release) {
         return kind.start(() -> s.write(m -> {
             m.set(BYTE, 0, (byte) 0x55);
@@ -174,9 +182,9 @@ class SecretBorrowsTest {
         }
     }
 
-    private static void aWriteOnOneThreadExcludesReadsAndWritesOnAnother(Thread.Builder kind) {
+    private void aWriteOnOneThreadExcludesReadsAndWritesOnAnother(Thread.Builder kind) {
         for (boolean secondWrites : new boolean[] {false, true}) {
-            try (Secret<Key> s = counting(8)) {
+            try (SecretUnderTest s = counting(8)) {
                 CountDownLatch inside = new CountDownLatch(1);
                 CountDownLatch release = new CountDownLatch(1);
                 Thread writer = writerHolding(kind, s, inside, release);
@@ -217,7 +225,7 @@ class SecretBorrowsTest {
 
     @Test
     void aWriteWaitsForReadsOnOtherThreadsWhichStillShare() {
-        try (Secret<Key> s = counting(8)) {
+        try (SecretUnderTest s = counting(8)) {
             CountDownLatch bothInside = new CountDownLatch(2);
             CountDownLatch release = new CountDownLatch(1);
             Thread[] readers = new Thread[2];
@@ -250,7 +258,7 @@ class SecretBorrowsTest {
     @Test
     void aNestedReadGetsInWhileAnotherThreadWaitsToWrite() {
         // The writer waits for the outer read; were the inner read to queue behind the writer, neither would move.
-        try (Secret<Key> s = counting(8)) {
+        try (SecretUnderTest s = counting(8)) {
             Thread writer = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> s.read(outer -> {
                 Thread w = Thread.ofPlatform().start(() -> s.write(m -> m.set(BYTE, 0, (byte) 9)));
                 while (w.getState() != Thread.State.WAITING && w.isAlive()) {
@@ -267,7 +275,7 @@ class SecretBorrowsTest {
 
     @Test
     void aVirtualThreadIsRefusedANestedWriteAsAPlatformThreadIs() {
-        try (Secret<Key> s = counting(8)) {
+        try (SecretUnderTest s = counting(8)) {
             AtomicReference<Throwable> thrown = new AtomicReference<>();
             Thread v = Thread.ofVirtual().start(() -> {
                 try {
@@ -282,5 +290,63 @@ class SecretBorrowsTest {
             assertJoins(v);
             assertInstanceOf(IllegalStateException.class, thrown.get());
         }
+    }
+
+    // ---------------------------------------------------------------- many threads at once
+
+    @Test
+    void manyThreadsReadingAndWritingAtOnceKeepTheContentsWhole() throws InterruptedException {
+        // The invariant: bytes 8.. all equal the low byte of the count in bytes 0..7. Each write adds one to the
+        // count and rewrites the rest, one byte at a time; a reader that saw half a write, or two writers that
+        // overlapped, would break it, and a lost write would leave the count short.
+        int threads = 8;
+        int rounds = 400;
+        try (SecretUnderTest s = maker().withContents(72, m -> { })) {
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            CountDownLatch start = new CountDownLatch(1);
+            Thread[] workers = new Thread[threads];
+            for (int t = 0; t < threads; t++) {
+                boolean virtual = t % 2 == 1;
+                Runnable work = () -> {
+                    try {
+                        await(start);
+                        for (int r = 0; r < rounds && failure.get() == null; r++) {
+                            s.write(m -> {
+                                long count = m.get(ValueLayout.JAVA_LONG_UNALIGNED, 0) + 1;
+                                m.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, count);
+                                for (long i = 8; i < m.byteSize(); i++) {
+                                    m.set(BYTE, i, (byte) count);
+                                }
+                            });
+                            String broken = s.read(SecretBorrowContract::brokenInvariant);
+                            if (broken != null) {
+                                throw new AssertionError(broken);
+                            }
+                        }
+                    } catch (Throwable e) {
+                        failure.compareAndSet(null, e);
+                    }
+                };
+                workers[t] = virtual ? Thread.ofVirtual().start(work) : Thread.ofPlatform().start(work);
+            }
+            start.countDown();
+            for (Thread w : workers) {
+                assertJoins(w);
+            }
+            assertEquals(null, failure.get());
+            assertEquals((long) threads * rounds, (long) s.read(m -> m.get(ValueLayout.JAVA_LONG_UNALIGNED, 0)),
+                    "every write counted once");
+            assertEquals(null, s.read(SecretBorrowContract::brokenInvariant));
+        }
+    }
+
+    private static String brokenInvariant(MemorySegment m) {
+        byte expected = (byte) m.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
+        for (long i = 8; i < m.byteSize(); i++) {
+            if (m.get(BYTE, i) != expected) {
+                return "byte " + i + " is " + m.get(BYTE, i) + ", the count says " + expected;
+            }
+        }
+        return null;
     }
 }
