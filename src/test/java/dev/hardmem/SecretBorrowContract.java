@@ -5,6 +5,8 @@ import org.junit.jupiter.api.Test;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -293,6 +295,40 @@ public abstract class SecretBorrowContract {
     }
 
     // ---------------------------------------------------------------- many threads at once
+
+    @Test
+    void comparingAWithBAndBWithAWhileBothAreWrittenNeverDeadlocks() throws InterruptedException {
+        // A comparison holds both secrets; taken in the callers' order, a reader of a waiting for b behind b's
+        // writer, while a reader of b waits for a behind a's writer, would wait forever.
+        SecretUnderTest a = counting(8);
+        SecretUnderTest b = counting(8);
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        List<Runnable> loops = List.of(() -> a.contentEquals(b), () -> b.contentEquals(a),
+                () -> a.write(m -> { }), () -> b.write(m -> { }));
+        List<Thread> threads = new ArrayList<>();
+        for (Runnable loop : loops) {
+            threads.add(Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    while (!stop.get()) {
+                        loop.run();
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            }));
+        }
+        Thread.sleep(1500);
+        stop.set(true);
+        for (Thread t : threads) {
+            // Not assertJoins: a deadlocked run must fail here, without closing what the stuck threads hold.
+            assertTrue(t.join(Duration.ofSeconds(10)), "deadlocked: " + t.getState());
+        }
+        assertEquals(null, failure.get());
+        a.close();
+        b.close();
+    }
+
 
     @Test
     void manyThreadsReadingAndWritingAtOnceKeepTheContentsWhole() throws InterruptedException {

@@ -45,16 +45,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@link Secret}'s own factories and what only it can show; what every implementation of its contract promises
- * (views, lifecycle, bad input, leaks, borrows) runs against it in {@link SecretContractTest}.
+ * {@link Secret}: what every implementation of its contract promises ({@link SecretContract}: contents, views,
+ * lifecycle, bad input, leaks), and its own factories and what only it can show.
  */
-class SecretTest {
-    private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
-
-    @AfterEach
-    void stopWatching() {
-        FreeListeners.observe(FreeListener.NONE);
+class SecretTest extends SecretContract {
+    @Override
+    protected SecretUnderTest.Maker maker() {
+        return PlainSecrets.Plain.MAKER;
     }
+
+    private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
 
     private static boolean allZero(byte[] a) {
         for (byte b : a) {

@@ -10,7 +10,6 @@ import dev.hardmem.aead.SealingKey;
 import dev.hardmem.guarded.GuardedAllocator;
 import dev.hardmem.guarded.MemoryBudgetException;
 import dev.hardmem.guarded.Stats;
-import dev.hardmem.internal.alloc.Scratch;
 import dev.hardmem.proof.Census.After;
 import dev.hardmem.proof.Census.Case;
 import dev.hardmem.proof.Census.Expect;
@@ -168,19 +167,6 @@ class BadInputCensusTest {
             runner = new CensusRun(cases, other);
 
             Dummies.release(Dummies.of(SealingKey.class).orElseThrow()); // makes the dummies' one AEAD key, for good
-            // Each platform thread's scratch slot (a sealed secret's plaintext inside read) lives as long as the
-            // thread: made here, on both threads the cases run on, it is no secret a case left live.
-            Scratch.take(1).close();
-            try {
-                other.call(() -> {
-                    Scratch.take(1).close();
-                    return null;
-                }, Census.OTHER_THREAD_TIMEOUT_SECONDS);
-            } catch (Exception | Error e) {
-                throw e;
-            } catch (Throwable t) {
-                throw new AssertionError(t);
-            }
             shared0 = GuardedAllocator.shared().stats();
             log = FreeLog.start();
             bystanders = new CensusBystanders();

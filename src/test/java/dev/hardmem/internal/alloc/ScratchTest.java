@@ -1,5 +1,6 @@
 package dev.hardmem.internal.alloc;
 
+import dev.hardmem.guarded.GuardedAllocator;
 import dev.hardmem.testing.ChildJvm;
 import dev.hardmem.testing.FreeLog;
 import dev.hardmem.testing.FreeWatch;
@@ -128,6 +129,23 @@ class ScratchTest {
         try (Scratch.Lease lease = Scratch.take(Scratch.SLOT_SIZE)) {
             assertTrue(FreeWatch.isZero(lease.memory()));
         }
+    }
+
+    @Test
+    void slotsAndBlocksOfTheirOwnAreNoSecretsOfTheSharedAllocator() throws InterruptedException {
+        long before = GuardedAllocator.shared().stats().liveSecrets();
+        AtomicReference<Throwable> failed = new AtomicReference<>();
+        Thread t = Thread.ofPlatform().uncaughtExceptionHandler((x, e) -> failed.set(e)).start(() -> {
+            try (Scratch.Lease slot = Scratch.take(32); Scratch.Lease own = Scratch.take(Scratch.SLOT_SIZE + 1)) {
+                // More, not different: the leak watcher may free some other test's secret meanwhile.
+                if (slot.memory().byteSize() + own.memory().byteSize() != 32 + Scratch.SLOT_SIZE + 1
+                        || GuardedAllocator.shared().stats().liveSecrets() > before) {
+                    throw new AssertionError("a scratch lease counts among the shared allocator's secrets");
+                }
+            }
+        });
+        t.join();
+        assertEquals(null, failed.get());
     }
 
     /** Child JVM: a platform thread takes its slot and ends; prints what the leak watcher did with the slot. */

@@ -1,9 +1,13 @@
 package dev.hardmem;
 
-import org.junit.jupiter.api.Nested;
+/**
+ * How {@link SecretTest} and {@link SecretBorrowsTest} run {@link Secret}'s contract ({@link SecretContract},
+ * {@link SecretBorrowContract}) against {@code Secret} itself.
+ */
+final class PlainSecrets {
+    private PlainSecrets() {
+    }
 
-/** Runs the contract of {@link Secret} ({@link SecretContract}, {@link SecretBorrowContract}) against it. */
-class SecretContractTest {
     /** {@link Secret} itself, through the calls its contract names. */
     record Plain(Secret<SecretKind.Key> secret) implements SecretUnderTest {
         static final SecretUnderTest.Maker MAKER = new SecretUnderTest.Maker() {
@@ -81,22 +85,6 @@ class SecretContractTest {
         @Override
         public Object unwrap() {
             return secret;
-        }
-    }
-
-    @Nested
-    class Contract extends SecretContract {
-        @Override
-        protected SecretUnderTest.Maker maker() {
-            return Plain.MAKER;
-        }
-    }
-
-    @Nested
-    class Borrows extends SecretBorrowContract {
-        @Override
-        protected SecretUnderTest.Maker maker() {
-            return Plain.MAKER;
         }
     }
 }
