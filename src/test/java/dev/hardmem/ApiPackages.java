@@ -6,7 +6,7 @@ import java.util.Set;
 final class ApiPackages {
     static final Set<String> ALL =
             Set.of("dev.hardmem", "dev.hardmem.guarded", "dev.hardmem.nonce", "dev.hardmem.aead",
-                    "dev.hardmem.crypto");
+                    "dev.hardmem.crypto", "dev.hardmem.sealed");
 
     private ApiPackages() {
     }

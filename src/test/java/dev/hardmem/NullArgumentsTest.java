@@ -10,6 +10,8 @@ import dev.hardmem.nonce.CounterNonceSequence;
 import dev.hardmem.nonce.InsecureNonceSequence;
 import dev.hardmem.nonce.NonceSequence;
 import dev.hardmem.nonce.RandomNonceSequence;
+import dev.hardmem.sealed.SealedSecret;
+import dev.hardmem.sealed.SealingMode;
 import dev.hardmem.testing.Dummies;
 import dev.hardmem.testing.NullHostility.Case;
 import dev.hardmem.testing.NullHostility.Receiver;
@@ -51,7 +53,7 @@ class NullArgumentsTest {
      */
     private static final int AT_LEAST = 25;
     private static final Map<String, Integer> AT_LEAST_IN = Map.of("dev.hardmem.aead", 17, "dev.hardmem.nonce", 2,
-            "dev.hardmem.crypto", 20);
+            "dev.hardmem.crypto", 20, "dev.hardmem.sealed", 18);
 
     /**
      * Values unlike the dummies, beside which each null is checked once more: a segment on the heap where the
@@ -65,7 +67,7 @@ class NullArgumentsTest {
             int.class, () -> 8,
             String.class, () -> Algorithm.AES_256_GCM.name());
 
-    /** {@return the kinds of receiver of {@code c}: each implementation, each algorithm; else its dummy} */
+    /** {@return the kinds of receiver of {@code c}: each implementation, algorithm or mode; else its dummy} */
     private static List<Receiver> receivers(Class<?> c) {
         if (c == NonceSequence.class) {
             return List.of(
@@ -96,6 +98,10 @@ class NullArgumentsTest {
         if (c == AeadOpeningKey.class) {
             return Arrays.stream(AeadAlgorithm.values()).filter(AeadAlgorithm::isAvailable)
                     .map(a -> new Receiver(a.name(), () -> AeadOpeningKey.of(a, Dummies.keptKey()))).toList();
+        }
+        if (c == SealedSecret.class) {
+            return Arrays.stream(SealingMode.values())
+                    .map(m -> new Receiver(m.name(), () -> SealedSecret.random(SecretKind.Key.class, 16, m))).toList();
         }
         return NullHostility.dummyReceiver(c);
     }

@@ -60,6 +60,9 @@ import javax.security.auth.Destroyable;
  * @param <K> the kind of secret
  */
 public final class SealedSecret<K extends SecretKind> implements AutoCloseable, Destroyable {
+    /** Orders the locks of two secrets whose identity hashes are equal, for {@link #contentEquals}. */
+    private static final Object TIE = new Object();
+
     private final Class<K> kind;
     private final SealedState state;
     private final Leaks.Registration cleanable;
@@ -316,7 +319,22 @@ public final class SealedSecret<K extends SecretKind> implements AutoCloseable, 
      */
     public boolean contentEquals(SealedSecret<K> other) {
         Objects.requireNonNull(other, "other");
-        return read(a -> other.read(b -> ConstantTime.equals(a, b)));
+        if (other == this) {
+            return read(a -> true); // open, or it throws
+        }
+        // Both are held at once, so they are locked in one order (by identity hash; a tie under one lock): taken in
+        // the callers' order, a comparison of a with b and one of b with a could each wait, behind a writer, for
+        // the secret the other holds.
+        int h = System.identityHashCode(this);
+        int o = System.identityHashCode(other);
+        if (h == o) {
+            synchronized (TIE) {
+                return read(a -> other.read(b -> ConstantTime.equals(a, b)));
+            }
+        }
+        SealedSecret<K> first = h < o ? this : other;
+        SealedSecret<K> second = h < o ? other : this;
+        return first.read(a -> second.read(b -> ConstantTime.equals(a, b)));
     }
 
     /**

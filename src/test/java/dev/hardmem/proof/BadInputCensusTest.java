@@ -64,7 +64,8 @@ import static org.junit.jupiter.api.DynamicTest.dynamicTest;
  * method, the receiver is also put in bad states: closed, used from another thread, used twice, exhausted, bound to
  * another key. The other arguments are valid: from {@link Dummies}, or made to fit the receiver where validity
  * depends on it. Each API package keeps its tables in a class of its own: {@link CoreCases}, {@link GuardedCases},
- * {@link NonceCases}, {@link AeadCases}, {@link CryptoCases}.
+ * {@link NonceCases}, {@link AeadCases}, {@link CryptoCases}, {@link KdfCases}, {@link InputCases},
+ * {@link SealedCases}.
  *
  * <h2>What each case must do</h2>
  * Each bad value and state carries its expected outcome, with the reason (the {@code @throws} or the package's
@@ -162,7 +163,7 @@ class BadInputCensusTest {
             cases = new CensusCases(members, List.of(new CoreCases(other, hugeCapacity),
                     new GuardedCases(caps.memfdSecretWorks()), new NonceCases(), new AeadCases(), new CryptoCases(),
                     new KdfCases(),
-                    new InputCases()));
+                    new InputCases(), new SealedCases()));
             runner = new CensusRun(cases, other);
 
             Dummies.release(Dummies.of(SealingKey.class).orElseThrow()); // makes the dummies' one AEAD key, for good

@@ -5,6 +5,8 @@ import dev.hardmem.SecretArena;
 import dev.hardmem.SecretKind;
 import dev.hardmem.guarded.Allocation;
 import dev.hardmem.guarded.GuardedAllocator;
+import dev.hardmem.sealed.SealedSecret;
+import dev.hardmem.sealed.SealingMode;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -18,8 +20,8 @@ import java.util.Map;
 
 /**
  * Secrets that are live before the first case of the census and must come through every case intact: secrets of
- * several sizes (slab and isolated), arena segments and allocations of the shared allocator, filled with known
- * bytes.
+ * several sizes (slab and isolated), arena segments and allocations of the shared allocator, and sealed secrets of
+ * each mode (which a case that starts a periodic rekey moves), filled with known bytes.
  */
 final class CensusBystanders {
     final List<Secret<?>> secrets = new ArrayList<>();
@@ -27,6 +29,8 @@ final class CensusBystanders {
     final SecretArena arena = SecretArena.ofConfined();
     final List<MemorySegment> segments = new ArrayList<>();
     final List<Allocation> allocations = new ArrayList<>();
+    final List<SealedSecret<?>> sealed = new ArrayList<>();
+    final List<byte[]> sealedDigests = new ArrayList<>();
     /** Address to size of every block a bystander holds. */
     final Map<Long, Long> blocks = new LinkedHashMap<>();
 
@@ -54,6 +58,11 @@ final class CensusBystanders {
             allocations.add(a);
             blocks.put(a.segment().address(), a.segment().byteSize());
         }
+        for (SealingMode mode : SealingMode.values()) {
+            SealedSecret<?> s = SealedSecret.random(SecretKind.Key.class, 48, mode);
+            sealed.add(s);
+            sealedDigests.add(s.read(CensusBystanders::sha256));
+        }
     }
 
     static void fill(MemorySegment m, int seed) {
@@ -67,15 +76,17 @@ final class CensusBystanders {
     }
 
     static byte[] digest(Secret<?> s) {
-        return s.read(m -> {
-            try {
-                MessageDigest d = MessageDigest.getInstance("SHA-256");
-                d.update(m.asByteBuffer());
-                return d.digest();
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        return s.read(CensusBystanders::sha256);
+    }
+
+    private static byte[] sha256(MemorySegment m) {
+        try {
+            MessageDigest d = MessageDigest.getInstance("SHA-256");
+            d.update(m.asByteBuffer());
+            return d.digest();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** {@return what is no longer as it was} */
@@ -86,6 +97,14 @@ final class CensusBystanders {
             if (s.isDestroyed()) {
                 lost.add("bystander " + s + " was closed");
             } else if (!Arrays.equals(digests.get(i), digest(s))) {
+                lost.add("bystander " + s + " no longer holds its bytes");
+            }
+        }
+        for (int i = 0; i < sealed.size(); i++) {
+            SealedSecret<?> s = sealed.get(i);
+            if (s.isDestroyed()) {
+                lost.add("bystander " + s + " was closed");
+            } else if (!Arrays.equals(sealedDigests.get(i), s.read(CensusBystanders::sha256))) {
                 lost.add("bystander " + s + " no longer holds its bytes");
             }
         }
@@ -118,6 +137,9 @@ final class CensusBystanders {
         }
         arena.close();
         for (Secret<?> s : secrets) {
+            s.close();
+        }
+        for (SealedSecret<?> s : sealed) {
             s.close();
         }
     }

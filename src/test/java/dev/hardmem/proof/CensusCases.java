@@ -13,6 +13,7 @@ import dev.hardmem.proof.Census.Rule;
 import dev.hardmem.proof.Census.Scope;
 import dev.hardmem.proof.Census.State;
 import dev.hardmem.proof.Census.Variant;
+import dev.hardmem.sealed.SealingMode;
 import dev.hardmem.testing.Dummies;
 import dev.hardmem.testing.PublicApi;
 
@@ -38,10 +39,12 @@ import static dev.hardmem.proof.Census.throwing;
  * The cases of the census: every public member crossed with the bad values of each of its parameters and the bad
  * states of its receiver, from the tables of the API packages merged into one. Each bad value and state carries
  * its expectation; a {@link Rule} overrides it for a named member. Enum parameters that change what a member does
- * ({@link Tier}, {@link Algorithm}, {@link AeadAlgorithm}) are varied: each case runs once per constant of the others.
+ * ({@link Tier}, {@link Algorithm}, {@link AeadAlgorithm}, {@link SealingMode}) are varied: each case runs once per
+ * constant of the others.
  */
 final class CensusCases {
-    private static final Set<Class<?>> VARIED_ENUMS = Set.of(Tier.class, Algorithm.class, AeadAlgorithm.class);
+    private static final Set<Class<?>> VARIED_ENUMS =
+            Set.of(Tier.class, Algorithm.class, AeadAlgorithm.class, SealingMode.class);
     private static final Bad NULL = bad(Kind.NULL, "null", s -> null, throwing(NullPointerException.class,
             "documented: the package's null policy (package-info)"));
 

@@ -20,6 +20,8 @@ import dev.hardmem.nonce.CounterNonceSequence;
 import dev.hardmem.nonce.NonceSequence;
 import dev.hardmem.nonce.UnusedNonce;
 import dev.hardmem.nonce.UsedNonce;
+import dev.hardmem.sealed.PeriodicRekey;
+import dev.hardmem.sealed.SealedSecret;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -38,6 +40,7 @@ import java.nio.channels.ReadableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -121,6 +124,11 @@ public final class Dummies {
         register(AeadOpeningKey.class, () -> AeadOpeningKey.of(AeadAlgorithm.XCHACHA20_POLY1305, keptKey()));
         // Libsodium's smallest limits: one pass over 8 KiB, so that every call the walks make is quick.
         register(Argon2id.class, () -> Argon2id.of(1, 8192));
+
+        // ------------------------------------------------------------ dev.hardmem.sealed
+        register(SealedSecret.class, () -> SealedSecret.random(SecretKind.Key.class, 16));
+        register(Duration.class, () -> Duration.ofHours(1));
+        register(PeriodicRekey.class, () -> SealedSecret.rekeyEvery(Duration.ofHours(1)));
     }
 
     private Dummies() {
