@@ -89,8 +89,8 @@ public final class Report {
         }
         List<Result> results = Files.exists(json) ? read(json) : List.of();
         Instant measured = Files.exists(json) ? Machine.measured(json) : Instant.now();
-        String md = render(results, measured, Machine.of(json), mode, markdown, charts);
         List<Result> scaling = scaled ? read(scalingJson) : List.of();
+        String md = render(results, scaling, measured, Machine.of(json), mode, markdown, charts);
         md += Scaling.section(scaling, scaled ? Machine.measured(scalingJson) : measured,
                 scaled ? Machine.of(scalingJson) : Machine.of(json), markdown, charts);
         if (notes != null && Files.exists(notes)) {
@@ -153,8 +153,8 @@ public final class Report {
 
     // ------------------------------------------------------------------------------------------------ rendering
 
-    static String render(List<Result> results, Instant measured, String machine, String mode, Path markdown,
-                         Path charts) throws IOException {
+    static String render(List<Result> results, List<Result> scaling, Instant measured, String machine, String mode,
+                         Path markdown, Path charts) throws IOException {
         Map<String, List<Result>> byClass = new LinkedHashMap<>();
         for (String cls : SECTIONS.keySet()) {
             byClass.put(cls, new ArrayList<>());
@@ -193,7 +193,7 @@ public final class Report {
                 + " have shared.\n\n");
 
         b.append("## Targets\n\n");
-        b.append(TargetsTable.render(results));
+        b.append(TargetsTable.render(results, scaling));
 
         Path chartDirAbs = charts.toAbsolutePath();
         Files.createDirectories(chartDirAbs);
