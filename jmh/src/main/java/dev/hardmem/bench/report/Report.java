@@ -183,7 +183,7 @@ public final class Report {
                     .append(first.raw().get("jmhVersion"));
         }
         b.append(".\n\n");
-        b.append("Reproduce (from the repository root; the full suite takes about 14 minutes on 2 cores;"
+        b.append("Reproduce (from the repository root; the full suite takes about 17 minutes on 2 cores;"
                 + " `-Pbench,quick` gives a first look in about 10):\n\n```sh\n"
                 + "./mvnw -q install -DskipTests && ./mvnw -q -f jmh/pom.xml -Pbench package\n```\n\n"
                 + "The thread-scaling section at the end comes from its own run (`-Pbench,scaling`, below).\n\n");
