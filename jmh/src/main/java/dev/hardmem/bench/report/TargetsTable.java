@@ -24,7 +24,7 @@ final class TargetsTable {
         return null;
     }
 
-    static boolean matches(Result r, Map<String, String> where) {
+    private static boolean matches(Result r, Map<String, String> where) {
         for (Map.Entry<String, String> w : where.entrySet()) {
             if (!w.getValue().equals(r.param(w.getKey()))) {
                 return false;
@@ -133,10 +133,10 @@ final class TargetsTable {
     private static Verdict acrossThreads(List<Result> scaling, Target t) {
         List<Result> rs = scaling.stream().filter(r -> r.cls().equals(t.cls()) && r.method().equals(t.method())
                 && matches(r, t.where())).toList();
-        Result one = rs.stream().filter(r -> Scaling.threads(r) == 1).findFirst().orElse(null);
         if (rs.isEmpty()) {
             return Verdict.missing("not in the thread-scaling run");
         }
+        Result one = rs.stream().filter(r -> Scaling.threads(r) == 1).findFirst().orElse(null);
         if (one == null || rs.size() < 2) {
             return Verdict.missing("not measured: the thread-scaling run needs 1 thread and at least one count above");
         }
