@@ -32,7 +32,7 @@ import static dev.hardmem.bench.report.Sections.targets;
 /**
  * Turns JMH's JSON result into {@code docs/benchmarks.md} (scores, errors, ratios against each baseline of the same
  * class, the targets with PASS/MISS, the machine, JDK and date) and one SVG chart per benchmark class, plus the
- * thread-scaling section ({@link Scaling}) from a second result file where there is one. Plain Java, no network, no
+ * thread-scaling sections ({@link Scaling}) from a second result file where there is one. Plain Java, no network, no
  * dependencies.
  *
  * {@snippet lang = "sh" :
@@ -186,7 +186,7 @@ public final class Report {
         b.append("Reproduce (from the repository root; the full suite takes about 17 minutes on 2 cores;"
                 + " `-Pbench,quick` gives a first look in about 10):\n\n```sh\n"
                 + "./mvnw -q install -DskipTests && ./mvnw -q -f jmh/pom.xml -Pbench package\n```\n\n"
-                + "The thread-scaling section at the end comes from its own run (`-Pbench,scaling`, below).\n\n");
+                + "The thread-scaling sections at the end come from their own run (`-Pbench,scaling`, below).\n\n");
         b.append("Run configuration: ").append(configurations(byClass)).append(". Errors are JMH's 99.9%"
                 + " confidence half-intervals (NaN where there was one measurement iteration). Ratios compare point"
                 + " estimates within one run, in one JVM build, on a machine whose two cores other processes may"
