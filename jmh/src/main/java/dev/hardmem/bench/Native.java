@@ -17,8 +17,10 @@ import java.util.Optional;
  * FFM calls are fine in the benchmarks (they are not the library); the library itself makes them only in
  * {@code dev.hardmem.internal.os}.
  *
- * <p>{@code memset} and {@code sodium_memzero} never block, so they are linked {@linkplain Linker.Option#critical
- * critical}: the cheapest call the JDK can make, which gives the baselines their best case. {@code sodium_malloc}
+ * <p>{@code memset}, {@code sodium_memzero}, {@code crypto_generichash} and XChaCha20-Poly1305 never block, so they
+ * are linked
+ * {@linkplain Linker.Option#critical critical}: the cheapest call the JDK can make, which gives the baselines their
+ * best case. {@code sodium_malloc}
  * and {@code sodium_free} make system calls ({@code mmap}, {@code mlock}, {@code munmap}), and
  * {@code crypto_pwhash} runs for a tenth of a second, so they are linked normally.
  * Pointers are passed and returned as {@code long}s (the same registers on x86_64 and aarch64), so the calls
@@ -108,6 +110,23 @@ final class Native {
         final MethodHandle pwhash;
         /** {@code crypto_pwhash_alg_argon2id13()}. */
         final int argon2id13;
+        /**
+         * {@code int crypto_generichash(unsigned char *out, size_t outlen, const unsigned char *in,
+         * unsigned long long inlen, const unsigned char *key, size_t keylen)}, critical.
+         */
+        final MethodHandle generichash;
+        /**
+         * {@code int crypto_aead_xchacha20poly1305_ietf_encrypt(unsigned char *c, unsigned long long *clen_p,
+         * const unsigned char *m, unsigned long long mlen, const unsigned char *ad, unsigned long long adlen,
+         * const unsigned char *nsec, const unsigned char *npub, const unsigned char *k)}, critical.
+         */
+        final MethodHandle xchachaEncrypt;
+        /**
+         * {@code int crypto_aead_xchacha20poly1305_ietf_decrypt(unsigned char *m, unsigned long long *mlen_p,
+         * unsigned char *nsec, const unsigned char *c, unsigned long long clen, const unsigned char *ad,
+         * unsigned long long adlen, const unsigned char *npub, const unsigned char *k)}, critical.
+         */
+        final MethodHandle xchachaDecrypt;
 
         private Sodium(SymbolLookup lib) {
             init = LINKER.downcallHandle(find(lib, "sodium_init"), FunctionDescriptor.of(ValueLayout.JAVA_INT));
@@ -120,6 +139,18 @@ final class Native {
             pwhash = LINKER.downcallHandle(find(lib, "crypto_pwhash"), FunctionDescriptor.of(ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
                     ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+            generichash = LINKER.downcallHandle(find(lib, "crypto_generichash"),
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                            ValueLayout.JAVA_LONG),
+                    Linker.Option.critical(false));
+            FunctionDescriptor aead = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
+                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG);
+            xchachaEncrypt = LINKER.downcallHandle(find(lib, "crypto_aead_xchacha20poly1305_ietf_encrypt"), aead,
+                    Linker.Option.critical(false));
+            xchachaDecrypt = LINKER.downcallHandle(find(lib, "crypto_aead_xchacha20poly1305_ietf_decrypt"), aead,
+                    Linker.Option.critical(false));
             try {
                 argon2id13 = (int) LINKER.downcallHandle(find(lib, "crypto_pwhash_alg_argon2id13"),
                         FunctionDescriptor.of(ValueLayout.JAVA_INT)).invokeExact();
@@ -171,6 +202,39 @@ final class Native {
         void memzero(long address, long length) {
             try {
                 memzero.invokeExact(address, length);
+            } catch (Throwable t) {
+                throw new AssertionError(t);
+            }
+        }
+
+        /** {@return {@code crypto_generichash(out, outLength, in, inLength, NULL, 0)}: BLAKE2b, unkeyed} */
+        int generichash(long out, long outLength, long in, long inLength) {
+            try {
+                return (int) generichash.invokeExact(out, outLength, in, inLength, 0L, 0L);
+            } catch (Throwable t) {
+                throw new AssertionError(t);
+            }
+        }
+
+        /**
+         * {@return {@code crypto_aead_xchacha20poly1305_ietf_encrypt(c, NULL, m, mLength, ad, adLength, NULL, npub,
+         * k)}}: {@code mLength + 16} bytes of ciphertext and tag into {@code c}
+         */
+        int xchachaEncrypt(long c, long m, long mLength, long ad, long adLength, long npub, long k) {
+            try {
+                return (int) xchachaEncrypt.invokeExact(c, 0L, m, mLength, ad, adLength, 0L, npub, k);
+            } catch (Throwable t) {
+                throw new AssertionError(t);
+            }
+        }
+
+        /**
+         * {@return {@code crypto_aead_xchacha20poly1305_ietf_decrypt(m, NULL, NULL, c, cLength, ad, adLength, npub,
+         * k)}: 0 if the tag verified}
+         */
+        int xchachaDecrypt(long m, long c, long cLength, long ad, long adLength, long npub, long k) {
+            try {
+                return (int) xchachaDecrypt.invokeExact(m, 0L, 0L, c, cLength, ad, adLength, npub, k);
             } catch (Throwable t) {
                 throw new AssertionError(t);
             }

@@ -2,6 +2,7 @@ package dev.hardmem.bench;
 
 import dev.hardmem.bench.report.Machine;
 import dev.hardmem.crypto.AeadAlgorithm;
+import dev.hardmem.sealed.SealedSecret;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.results.format.ResultFormatFactory;
@@ -37,8 +38,8 @@ import java.util.TreeMap;
  * {@code <result>.machine.txt} records the machine that ran the benchmarks, for the report.
  *
  * <p>Some absences are expected and reported, not failed ({@link #absence}): the libsodium baselines and hardmem's
- * native crypto where libsodium is missing ({@code apt-get install libsodium23}), native AES-256-GCM where the CPU
- * lacks what libsodium needs for it, and the JDK's HKDF before JDK 25.
+ * native crypto and sealed secrets where libsodium is missing ({@code apt-get install libsodium23}), native
+ * AES-256-GCM where the CPU lacks what libsodium needs for it, and the JDK's HKDF before JDK 25.
  */
 public final class Suite {
     private Suite() {
@@ -142,6 +143,10 @@ public final class Suite {
             "AeadOpenBenchmark.hardmemNative", "HkdfBenchmark.hardmemDerive", "HkdfBenchmark.hardmemDeriveInto",
             "Argon2idBenchmark.hardmemDeriveKey");
 
+    /** libsodium called directly by the benchmarks, as the floor of what hardmem builds on it: {@code Class.method}. */
+    private static final Set<String> SODIUM_FLOORS = Set.of("SealedReadBenchmark.aeadOpen",
+            "SealedReadBenchmark.hash16KiB");
+
     private static final String AES = AeadAlgorithm.AES_256_GCM.name();
 
     /**
@@ -151,8 +156,12 @@ public final class Suite {
     private static String absence(String benchmark, boolean allButAes) {
         String[] parts = benchmark.split("\\.");
         String name = parts[parts.length - 2] + "." + parts[parts.length - 1];
-        if (name.contains("Sodium") && !Native.Sodium.available()) {
+        if ((name.contains("Sodium") || SODIUM_FLOORS.contains(name)) && !Native.Sodium.available()) {
             return Native.SODIUM_MISSING;
+        }
+        if (name.startsWith("Sealed") && !name.endsWith(".baselineSecretRead") && !SealedSecret.isAvailable()) {
+            return "sealed secrets skipped: libsodium was not found on this machine; apt-get install libsodium23"
+                    + " (Debian/Ubuntu) to run them";
         }
         if (NATIVE_CRYPTO.contains(name)) {
             if (!AeadAlgorithm.XCHACHA20_POLY1305.isAvailable()) {

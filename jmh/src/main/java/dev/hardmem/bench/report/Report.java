@@ -32,7 +32,7 @@ import static dev.hardmem.bench.report.Sections.targets;
 /**
  * Turns JMH's JSON result into {@code docs/benchmarks.md} (scores, errors, ratios against each baseline of the same
  * class, the targets with PASS/MISS, the machine, JDK and date) and one SVG chart per benchmark class, plus the
- * thread-scaling section ({@link Scaling}) from a second result file where there is one. Plain Java, no network, no
+ * thread-scaling sections ({@link Scaling}) from a second result file where there is one. Plain Java, no network, no
  * dependencies.
  *
  * {@snippet lang = "sh" :
@@ -89,8 +89,8 @@ public final class Report {
         }
         List<Result> results = Files.exists(json) ? read(json) : List.of();
         Instant measured = Files.exists(json) ? Machine.measured(json) : Instant.now();
-        String md = render(results, measured, Machine.of(json), mode, markdown, charts);
         List<Result> scaling = scaled ? read(scalingJson) : List.of();
+        String md = render(results, scaling, measured, Machine.of(json), mode, markdown, charts);
         md += Scaling.section(scaling, scaled ? Machine.measured(scalingJson) : measured,
                 scaled ? Machine.of(scalingJson) : Machine.of(json), markdown, charts);
         if (notes != null && Files.exists(notes)) {
@@ -153,8 +153,8 @@ public final class Report {
 
     // ------------------------------------------------------------------------------------------------ rendering
 
-    static String render(List<Result> results, Instant measured, String machine, String mode, Path markdown,
-                         Path charts) throws IOException {
+    static String render(List<Result> results, List<Result> scaling, Instant measured, String machine, String mode,
+                         Path markdown, Path charts) throws IOException {
         Map<String, List<Result>> byClass = new LinkedHashMap<>();
         for (String cls : SECTIONS.keySet()) {
             byClass.put(cls, new ArrayList<>());
@@ -183,17 +183,17 @@ public final class Report {
                     .append(first.raw().get("jmhVersion"));
         }
         b.append(".\n\n");
-        b.append("Reproduce (from the repository root; the full suite takes about 14 minutes on 2 cores;"
+        b.append("Reproduce (from the repository root; the full suite takes about 17 minutes on 2 cores;"
                 + " `-Pbench,quick` gives a first look in about 10):\n\n```sh\n"
                 + "./mvnw -q install -DskipTests && ./mvnw -q -f jmh/pom.xml -Pbench package\n```\n\n"
-                + "The thread-scaling section at the end comes from its own run (`-Pbench,scaling`, below).\n\n");
+                + "The thread-scaling sections at the end come from their own run (`-Pbench,scaling`, below).\n\n");
         b.append("Run configuration: ").append(configurations(byClass)).append(". Errors are JMH's 99.9%"
                 + " confidence half-intervals (NaN where there was one measurement iteration). Ratios compare point"
                 + " estimates within one run, in one JVM build, on a machine whose two cores other processes may"
                 + " have shared.\n\n");
 
         b.append("## Targets\n\n");
-        b.append(TargetsTable.render(results));
+        b.append(TargetsTable.render(results, scaling));
 
         Path chartDirAbs = charts.toAbsolutePath();
         Files.createDirectories(chartDirAbs);

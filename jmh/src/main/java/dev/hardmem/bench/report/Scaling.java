@@ -20,73 +20,116 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The "Thread scaling" section of the report: {@code AllocateWipeFreeBenchmark} run at 1, 2, 4 … threads (JMH
- * {@code -t}, one run per count, by the {@code scaling} profile) into its own result file. One table per thread count
- * and size: the time per operation on each thread, the throughput of all threads together, the ratio to
- * {@code Arena.ofConfined()} at the same thread count and size, and the target. One line chart per size:
- * throughput against threads.
+ * The "Thread scaling" sections of the report, from their own result file: benchmarks run at 1, 2, 4 … threads
+ * (JMH {@code -t}, one run per count, by the {@code scaling} profile). One section per class: for
+ * {@code AllocateWipeFreeBenchmark}, each path against {@code Arena.ofConfined()} at the same thread count; for
+ * {@code SealedReadBenchmark}, each path against itself at 1 thread. One table per thread count and size: the time
+ * per operation on each thread, the throughput of all threads together, the ratio, and the target. One line chart
+ * per size: throughput against threads.
  */
 final class Scaling {
-    private static final String CLS = "AllocateWipeFreeBenchmark";
-    private static final String BASE = "baselineArena";
     /** The size the targets are stated at. */
     private static final String TARGET_SIZE = "32";
     /** The largest thread count the targets are stated for. */
     private static final int TARGET_THREADS = 16;
 
-    /** The paths in table order, each with what it is. Methods not named here follow, in result order. */
-    private static final Map<String, String> PATHS = new LinkedHashMap<>();
-
-    static {
-        PATHS.put("baselineArena", "`Arena.ofConfined()`");
-        PATHS.put("baselineSharedArena", "`Arena.ofShared()`");
-        PATHS.put("slab", "slab tier (`GuardedAllocator.shared()`, `Tier.SLAB`)");
-        PATHS.put("secretArenaDefault", "`SecretArena.ofConfined()`");
-        PATHS.put("secretArenaUnguarded", "`SecretArena.ofConfinedUnguarded()`");
-        PATHS.put("isolated", "isolated tier, no access protection (`Tier.ISOLATED`)");
-        PATHS.put("secretRandom", "`Secret.random` + `close`");
-        PATHS.put("secretArenaShared", "`SecretArena.ofShared()`");
-        PATHS.put("secretArenaSharedUnguarded", "`SecretArena.ofSharedUnguarded()`");
-        PATHS.put("baselineSodium", "`sodium_malloc` + `sodium_free`");
-    }
-
-    /** Per-operation cost against {@code Arena.ofConfined()} at the same thread count: at 1 thread, and above. */
+    /**
+     * A limit on a path's ratio: at 1 thread, and above; NaN where there is none (a path compared with itself at 1
+     * thread has no target there).
+     */
     private record Target(double one, double many) {
         double at(int threads) {
             return threads <= 1 ? one : many;
         }
     }
 
-    private static final Map<String, Target> TARGETS = Map.of(
-            "slab", new Target(1.3, 1.5),
-            "secretArenaDefault", new Target(1.5, 2),
-            "secretArenaUnguarded", new Target(1.3, 1.5),
-            "isolated", new Target(3, 4),
-            "secretRandom", new Target(2, 2.5));
+    /**
+     * One class's section: its heading and introduction, what each path is compared with ({@code base} at the same
+     * thread count, or, where {@code base} is null, the path itself at 1 thread; {@code versus} heads that column),
+     * the paths in table order, each with what it is (methods not named follow, in result order), the targets, and
+     * the chart's title ({@code %s} is the size).
+     */
+    private record Spec(String cls, String intro, String base, String versus, Map<String, String> paths,
+                        Map<String, Target> targets, String chartTitle) {
+    }
+
+    private static final Spec ALLOC;
+    private static final Spec SEALED;
+
+    static {
+        Map<String, String> paths = new LinkedHashMap<>();
+        paths.put("baselineArena", "`Arena.ofConfined()`");
+        paths.put("baselineSharedArena", "`Arena.ofShared()`");
+        paths.put("slab", "slab tier (`GuardedAllocator.shared()`, `Tier.SLAB`)");
+        paths.put("secretArenaDefault", "`SecretArena.ofConfined()`");
+        paths.put("secretArenaUnguarded", "`SecretArena.ofConfinedUnguarded()`");
+        paths.put("isolated", "isolated tier, no access protection (`Tier.ISOLATED`)");
+        paths.put("secretRandom", "`Secret.random` + `close`");
+        paths.put("secretArenaShared", "`SecretArena.ofShared()`");
+        paths.put("secretArenaSharedUnguarded", "`SecretArena.ofSharedUnguarded()`");
+        paths.put("baselineSodium", "`sodium_malloc` + `sodium_free`");
+        ALLOC = new Spec("AllocateWipeFreeBenchmark",
+                "Allocate + fill + wipe + free, as in the section above, on 1, 2, 4 … threads at once (JMH `-t`)."
+                        + " Each thread has its own states, so the threads share only what the paths share: the"
+                        + " default guarded allocator and its tiers, the C heap, the kernel. *ns/op per thread* is"
+                        + " the time one operation takes on each thread; *ops/s, all threads* is threads × 10⁹ /"
+                        + " (ns/op). Every path is compared with `Arena.ofConfined()` at the same thread count. The"
+                        + " targets, at " + Format.bytes(TARGET_SIZE) + " up to " + TARGET_THREADS + " threads, are"
+                        + " limits on that ratio, one at 1 thread and a looser one above. A target is met (**PASS**)"
+                        + " only when the whole range that the error bars of both scores allow is below its limit;"
+                        + " *within error* means the point estimate meets it but the range reaches past it; **MISS**"
+                        + " means the point estimate misses it.\n\n"
+                        + "Run it (1 and 2 threads by default; `-Dbench.threads=1,2,4,8,16` on a machine with 16"
+                        + " cores):\n\n```sh\n./mvnw -q install -DskipTests && ./mvnw -q -f jmh/pom.xml"
+                        + " -Pbench,scaling package\n```\n\n",
+                "baselineArena", "vs `Arena.ofConfined()`", paths,
+                Map.of("slab", new Target(1.3, 1.5),
+                        "secretArenaDefault", new Target(1.5, 2),
+                        "secretArenaUnguarded", new Target(1.3, 1.5),
+                        "isolated", new Target(3, 4),
+                        "secretRandom", new Target(2, 2.5)),
+                "Allocate + fill + wipe + free, %s: throughput by threads");
+
+        Map<String, String> sealed = new LinkedHashMap<>();
+        sealed.put("sealedCoffer", "`SealedSecret.read`, coffer mode");
+        sealed.put("sealedShielded", "`SealedSecret.read`, shielded mode");
+        sealed.put("sealedCofferWrite", "`SealedSecret.write`, coffer mode");
+        sealed.put("baselineSecretRead", "`Secret.read`");
+        sealed.put("aeadOpen", "XChaCha20-Poly1305 open alone (libsodium)");
+        sealed.put("hash16KiB", "BLAKE2b of 16 KiB (`crypto_generichash`)");
+        SEALED = new Spec("SealedReadBenchmark",
+                "`SealedSecret.read`, `Secret.read` and libsodium's open alone, as in the section above, on 1, 2,"
+                        + " 4 … threads at once, each thread with secrets of its own: the threads share the process"
+                        + " keys, the scratch slots' allocator, libsodium and the kernel. Every path is compared"
+                        + " with itself at 1 thread: above 1×, each operation takes longer because other threads run"
+                        + " beside it; `aeadOpen`, which shares nothing but libsodium's code, shows what the machine"
+                        + " alone does to that ratio. The target: coffer mode within 1.5× of its 1-thread time at"
+                        + " every thread count, with the same PASS / *within error* / MISS rule as the section"
+                        + " above, and measured by the same run.\n\n",
+                null, "vs 1 thread", sealed,
+                Map.of("sealedCoffer", new Target(Double.NaN, 1.5)),
+                "SealedSecret.read, %s: throughput by threads");
+    }
 
     private Scaling() {
     }
 
     /**
-     * {@return the section in Markdown} Charts go to {@code charts}; {@code rs} are the results of the scaling run
+     * {@return the sections in Markdown} Charts go to {@code charts}; {@code rs} are the results of the scaling run
      * (empty if there was none), measured at {@code measured} on {@code machine}.
      */
     static String section(List<Result> rs, Instant measured, String machine, Path markdown, Path charts)
             throws IOException {
-        StringBuilder b = new StringBuilder("\n## Thread scaling (`" + CLS + "`)\n\n");
-        b.append("Allocate + fill + wipe + free, as in the section above, on 1, 2, 4 … threads at once (JMH `-t`)."
-                + " Each thread has its own states, so the threads share only what the paths share: the default"
-                + " guarded allocator and its tiers, the C heap, the kernel. *ns/op per thread* is the time one"
-                + " operation takes on each thread; *ops/s, all threads* is threads × 10⁹ / (ns/op). Every path is"
-                + " compared with `Arena.ofConfined()` at the same thread count. The targets, at ").append(
-                Format.bytes(TARGET_SIZE)).append(" up to ").append(TARGET_THREADS).append(" threads, are limits on"
-                + " that ratio, one at 1 thread and a looser one above. A target is met (**PASS**) only when the"
-                + " whole range that the error bars of both scores allow is below its limit; *within error* means"
-                + " the point estimate meets it but the range reaches past it; **MISS** means the point estimate"
-                + " misses it.\n\n");
-        b.append("Run it (1 and 2 threads by default; `-Dbench.threads=1,2,4,8,16` on a machine with 16 cores):\n\n"
-                + "```sh\n./mvnw -q install -DskipTests && ./mvnw -q -f jmh/pom.xml -Pbench,scaling package\n```\n\n");
-        List<Result> avgt = rs.stream().filter(r -> r.cls().equals(CLS) && r.mode().equals("avgt")).toList();
+        return section(ALLOC, rs, measured, machine, markdown, charts)
+                + section(SEALED, rs, measured, machine, markdown, charts);
+    }
+
+    private static String section(Spec spec, List<Result> all, Instant measured, String machine, Path markdown,
+                                  Path charts) throws IOException {
+        StringBuilder b = new StringBuilder("\n## Thread scaling (`" + spec.cls() + "`)\n\n");
+        b.append(spec.intro());
+        List<Result> avgt = all.stream().filter(r -> r.cls().equals(spec.cls()) && r.mode().equals("avgt"))
+                .toList();
         if (avgt.isEmpty()) {
             b.append("Not measured in this run: the report reads `jmh/target/jmh-scaling.json` where that command"
                     + " has written it.\n");
@@ -116,16 +159,16 @@ final class Scaling {
         int[] tally = new int[4];
         for (Map.Entry<Long, List<Result>> e : bySize.entrySet()) {
             String size = Format.bytes(String.valueOf(e.getKey()));
-            List<String> methods = methods(e.getValue());
-            LineChart chart = chart(size, methods, List.copyOf(threads), e.getValue());
-            String file = CLS + "-threads-" + e.getKey() + ".svg";
+            List<String> methods = methods(spec, e.getValue());
+            LineChart chart = chart(spec.chartTitle().formatted(size), methods, List.copyOf(threads), e.getValue());
+            String file = spec.cls() + "-threads-" + e.getKey() + ".svg";
             Files.writeString(chartDir.resolve(file), chart.svg(), StandardCharsets.UTF_8);
             String rel = mdDir.relativize(chartDir.resolve(file)).toString().replace('\\', '/');
             b.append("![").append(Svg.esc(chart.title())).append("](").append(rel).append(")\n\n");
             for (int t : threads) {
                 b.append("### ").append(size).append(", ").append(t).append(t == 1 ? " thread" : " threads")
                         .append("\n\n");
-                b.append(table(e.getValue(), methods, t, String.valueOf(e.getKey()), tally));
+                b.append(table(spec, e.getValue(), methods, t, String.valueOf(e.getKey()), tally));
             }
         }
         b.append("Targets in this run: ").append(tally[0]).append(" PASS, ").append(tally[1]).append(" within error, ")
@@ -134,20 +177,22 @@ final class Scaling {
         return b.toString();
     }
 
-    private static String table(List<Result> rs, List<String> methods, int t, String size, int[] tally) {
-        Result base = find(rs, BASE, t);
+    private static String table(Spec spec, List<Result> rs, List<String> methods, int t, String size,
+                                int[] tally) {
         StringBuilder b = new StringBuilder();
-        b.append("| Path | Method | ns/op per thread | ± Error | ops/s, all threads | vs `Arena.ofConfined()` |"
-                + " Range | Target | Result |\n|---|---|---:|---:|---:|---:|---:|---:|---|\n");
+        b.append("| Path | Method | ns/op per thread | ± Error | ops/s, all threads | ").append(spec.versus())
+                .append(" | Range | Target | Result |\n|---|---|---:|---:|---:|---:|---:|---:|---|\n");
         for (String m : methods) {
             Result r = find(rs, m, t);
-            Target target = size.equals(TARGET_SIZE) && t <= TARGET_THREADS ? TARGETS.get(m) : null;
-            b.append("| ").append(PATHS.getOrDefault(m, "")).append(" | `").append(m).append("` | ");
+            Result base = spec.base() != null ? find(rs, spec.base(), t) : find(rs, m, 1);
+            Target target = size.equals(TARGET_SIZE) && t <= TARGET_THREADS ? spec.targets().get(m) : null;
+            double bound = target == null ? Double.NaN : target.at(t);
+            b.append("| ").append(spec.paths().getOrDefault(m, "")).append(" | `").append(m).append("` | ");
             if (r == null) {
                 b.append("— | — | — | — | — | ")
-                        .append(target == null ? "—" : "≤ " + Format.ratio(target.at(t))).append(" | ")
+                        .append(Double.isNaN(bound) ? "—" : "≤ " + Format.ratio(bound)).append(" | ")
                         .append(m.contains("Sodium") ? Report.SODIUM_MISSING : "not measured").append(" |\n");
-                if (target != null) {
+                if (!Double.isNaN(bound)) {
                     tally[3]++;
                 }
                 continue;
@@ -156,22 +201,22 @@ final class Scaling {
             double err = nanos(r, r.error());
             b.append(Format.number(ns)).append(" | ").append(Double.isNaN(err) ? "NaN" : Format.number(err))
                     .append(" | ").append(Format.group(t * 1e9 / ns)).append(" | ");
-            if (base == null || m.equals(BASE)) {
-                b.append(m.equals(BASE) ? "—" : "no baseline").append(" | — | ");
+            if (base == null || base == r) {
+                b.append(base == r ? "—" : "no baseline").append(" | — | ");
             } else {
                 double[] q = ratio(r, base);
                 boolean bars = !Double.isNaN(r.error()) && !Double.isNaN(base.error());
                 b.append(Format.ratio(q[0])).append(" | ").append(bars ? TargetsTable.range(q[1], q[2]) : "—")
                         .append(" | ");
             }
-            if (target == null) {
+            if (Double.isNaN(bound)) {
                 b.append("— | — |\n");
                 continue;
             }
-            double bound = target.at(t);
             b.append("≤ ").append(Format.ratio(bound)).append(" | ");
             if (base == null) {
-                b.append("not measured: no `").append(BASE).append("` at this thread count |\n");
+                b.append("not measured: ").append(spec.base() != null ? "no `" + spec.base() + "` at this thread count"
+                        : "no result at 1 thread").append(" |\n");
                 tally[3]++;
                 continue;
             }
@@ -200,7 +245,7 @@ final class Scaling {
      * {@return {ratio, low, high} of {@code r}'s time to {@code base}'s} The range is what the error bars of both
      * allow; a NaN error counts as none.
      */
-    private static double[] ratio(Result r, Result base) {
+    static double[] ratio(Result r, Result base) {
         double te = nz(r.error());
         double be = nz(base.error());
         double lo = (r.score() - te) / (base.score() + be);
@@ -209,7 +254,7 @@ final class Scaling {
     }
 
     /** {@return throughput of all threads against threads, one line per method} */
-    private static LineChart chart(String size, List<String> methods, List<Integer> threads, List<Result> rs) {
+    private static LineChart chart(String title, List<String> methods, List<Integer> threads, List<Result> rs) {
         double lo = Double.POSITIVE_INFINITY;
         double hi = 0;
         List<double[][]> series = new ArrayList<>();
@@ -232,7 +277,7 @@ final class Scaling {
             }
             series.add(v);
         }
-        LineChart c = new LineChart("Allocate + fill + wipe + free, " + size + ": throughput by threads",
+        LineChart c = new LineChart(title,
                 "operations per second, all threads together", "threads", hi / lo > 8, threads);
         for (int i = 0; i < methods.size(); i++) {
             double[][] v = series.get(i);
@@ -241,9 +286,9 @@ final class Scaling {
         return c;
     }
 
-    private static List<String> methods(List<Result> rs) {
+    private static List<String> methods(Spec spec, List<Result> rs) {
         List<String> out = new ArrayList<>();
-        for (String m : PATHS.keySet()) {
+        for (String m : spec.paths().keySet()) {
             if (m.contains("Sodium") || rs.stream().anyMatch(r -> r.method().equals(m))) {
                 out.add(m);
             }
@@ -265,7 +310,7 @@ final class Scaling {
         return null;
     }
 
-    private static int threads(Result r) {
+    static int threads(Result r) {
         return (int) Json.number(r.raw().get("threads"));
     }
 

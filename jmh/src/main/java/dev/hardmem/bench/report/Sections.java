@@ -22,6 +22,8 @@ final class Sections {
     static final String LIVE = "LiveSecretsBenchmark";
     static final String SEAL = "AeadSealBenchmark";
     static final String OPEN = "AeadOpenBenchmark";
+    static final String SEALED = "SealedReadBenchmark";
+    static final String REKEY = "SealedRekeyBenchmark";
     /** The classes charted as throughput, GB/s, rather than time: bytes per operation over time per operation. */
     static final Set<String> THROUGHPUT = Set.of(WIPE, SEAL, OPEN);
 
@@ -58,6 +60,27 @@ final class Sections {
                         + " page protection (`mprotect` to read-only and back to `PROT_NONE` around every read),"
                         + " against the same fold over a plain segment. Lower is better.",
                 "size", "Secret.read cost", "time per read"));
+        SECTIONS.put(SEALED, new Section("Sealed secrets: read",
+                "What `SealedSecret.read` costs around a read of its first `long`: derive the process key into this"
+                        + " thread's guarded scratch slot, verify and decrypt the XChaCha20-Poly1305 ciphertext there,"
+                        + " run the function on a scoped read-only view, wipe. `sealedCoffer` derives the key with one"
+                        + " HChaCha20 block (coffer mode, the default), `sealedShielded` with a BLAKE2b hash of a"
+                        + " 16 KiB prekey (shielded mode); `sealedCofferWrite` is `write` in coffer mode: open, add"
+                        + " one to the first `long`, seal again under a fresh nonce from `getrandom(2)`."
+                        + " `baselineSecretRead` is `Secret.read` on the default allocator, the same function."
+                        + " Through this benchmark's own critical downcalls, on plain native memory: `aeadOpen` is"
+                        + " libsodium's XChaCha20-Poly1305 open of `size` bytes alone (no key to derive, no lock, no"
+                        + " scratch memory, no wipe), the floor of any sealed read; `hash16KiB` is"
+                        + " `crypto_generichash` of 16 KiB into 32 bytes, the hash alone, the floor of shielded mode."
+                        + " Each thread has its own secrets. Lower is better.",
+                "size", "SealedSecret.read cost", "time per operation"));
+        SECTIONS.put(REKEY, new Section("Sealed secrets: rekey",
+                "What `SealedSecret.rekey()` costs per secret: 100,000 live 32-byte sealed secrets of one mode,"
+                        + " made once, rekeyed once per iteration (fresh key material, then each secret locked,"
+                        + " opened under the old key and sealed under the new one, with a fresh nonce). The score is"
+                        + " the rekey's time divided by 100,000. The million-secret rekey is measured by the test"
+                        + " that holds a million sealed secrets. Single shot, 2 warm-up iterations: lower is better.",
+                "mode", "SealedSecret.rekey(), per secret", "time per secret"));
         SECTIONS.put(NONCE, new Section("Nonce",
                 "Minting and consuming one nonce from a `NonceSequence`, against `SecureRandom.nextBytes` into a"
                         + " 12-byte array. Lower is better.",
@@ -114,9 +137,18 @@ final class Sections {
                 null, "Argon2id, interactive limits", "single shot"));
     }
 
-    /** A stated target: {@code method} against {@code baseline} at {@code where}. */
-    record Target(String text, String cls, String method, String baseline, Map<String, String> where,
-                          Kind kind, double bound) {
+    /**
+     * A stated target: {@code method} against {@code baseline} (plus {@code plus}, where that is not null: a
+     * baseline that is the sum of two methods' times) at {@code where}. {@link Kind#AT_MOST_NANOS} has no baseline;
+     * {@link Kind#THREADS_SLOWER_BY_AT_MOST} compares {@code method} with itself at 1 thread, in the thread-scaling
+     * run.
+     */
+    record Target(String text, String cls, String method, String baseline, String plus, Map<String, String> where,
+                  Kind kind, double bound) {
+        Target(String text, String cls, String method, String baseline, Map<String, String> where, Kind kind,
+               double bound) {
+            this(text, cls, method, baseline, null, where, kind, bound);
+        }
     }
 
     enum Kind {
@@ -125,7 +157,11 @@ final class Sections {
         /** time / baseline time ≤ bound. */
         SLOWER_BY_AT_MOST,
         /** throughput / baseline throughput ≥ bound (same bytes: baseline time / time). */
-        THROUGHPUT_AT_LEAST
+        THROUGHPUT_AT_LEAST,
+        /** time ≤ bound, in nanoseconds: no baseline. */
+        AT_MOST_NANOS,
+        /** In the thread-scaling run, at every thread count above 1: time per operation / its time at 1 ≤ bound. */
+        THREADS_SLOWER_BY_AT_MOST
     }
 
     static List<Target> targets() {
@@ -158,6 +194,16 @@ final class Sections {
                         Kind.FASTER_BY_AT_LEAST, 1));
             }
         }
+        Map<String, String> small = Map.of("size", "32");
+        t.add(new Target("Sealed coffer `read` 32 B ≤ 1 µs per operation, 1 thread", SEALED, "sealedCoffer", null,
+                small, Kind.AT_MOST_NANOS, 1000));
+        t.add(new Target("Sealed coffer `read` 32 B at every thread count ≤ 1.5× its time at 1 thread"
+                + " (thread-scaling run)", SEALED, "sealedCoffer", null, small, Kind.THREADS_SLOWER_BY_AT_MOST,
+                1.5));
+        t.add(new Target("Sealed coffer `read` 32 B ≤ 10× `Secret.read`", SEALED, "sealedCoffer",
+                "baselineSecretRead", small, Kind.SLOWER_BY_AT_MOST, 10));
+        t.add(new Target("Sealed shielded `read` 32 B ≤ the 16 KiB hash + a coffer `read`", SEALED,
+                "sealedShielded", "hash16KiB", "sealedCoffer", small, Kind.SLOWER_BY_AT_MOST, 1));
         return t;
     }
 }
