@@ -356,6 +356,11 @@ public final class SealedSecret<K extends SecretKind> implements AutoCloseable, 
      * secret closed meanwhile stays closed. The old key material is wiped once every secret has moved. One rekey
      * runs at a time; a second call waits for the first.
      *
+     * <p>Call it where no sealed secret is open on the calling thread (a {@link #rekeyEvery periodic rekey} runs on a
+     * thread of its own). The walk takes each secret's exclusive lock in turn, so from inside a {@code read} it
+     * would wait for that read, or for a thread that waits for it; reaching the secret this thread reads, it
+     * throws instead.
+     *
      * @return the number of secrets re-sealed
      * @throws IllegalStateException         if called from inside a {@code read} of a sealed secret (it would wait
      *                                       for that read to end); every secret stays readable
