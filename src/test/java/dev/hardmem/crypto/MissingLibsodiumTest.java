@@ -69,9 +69,10 @@ class MissingLibsodiumTest {
         for (AeadAlgorithm a : AeadAlgorithm.values()) {
             assertTrue(out.contains(a + ".isAvailable false"), r.output());
             for (String what : List.of(" sealing", " opening", " max")) {
-                assertTrue(out.contains(a + what + " refused: hardmem's native crypto needs libsodium, which is"
-                        + " missing: -Ddev.hardmem.libsodium=/nonexistent/libsodium.so names no loadable library."
-                        + " Install it (Debian and Ubuntu: apt-get install libsodium23"), a + what + "\n"
+                assertTrue(out.contains(a + what + " refused: hardmem's native crypto (dev.hardmem.crypto) and"
+                        + " sealed secrets (dev.hardmem.sealed) need libsodium, which is missing:"
+                        + " -Ddev.hardmem.libsodium=/nonexistent/libsodium.so names no loadable library. Install it"
+                        + " (Debian and Ubuntu: apt-get install libsodium23"), a + what + "\n"
                         + r.output());
             }
         }

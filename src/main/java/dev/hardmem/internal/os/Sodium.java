@@ -99,10 +99,11 @@ public final class Sodium {
     /** @throws UnsupportedOperationException naming the package to install, where libsodium is missing */
     public static void require() {
         if (LOOKUP == null) {
-            throw new UnsupportedOperationException("hardmem's native crypto needs libsodium, which is missing: "
-                    + MISSING + ". Install it (Debian and Ubuntu: apt-get install libsodium23; Fedora: dnf install"
-                    + " libsodium), or set -D" + PROPERTY + "=<path to libsodium.so>. The JCA path in"
-                    + " dev.hardmem.aead works without it.");
+            throw new UnsupportedOperationException("hardmem's native crypto (dev.hardmem.crypto) and sealed secrets"
+                    + " (dev.hardmem.sealed) need libsodium, which is missing: " + MISSING + ". Install it (Debian"
+                    + " and Ubuntu: apt-get install libsodium23; Fedora: dnf install libsodium), or set -D" + PROPERTY
+                    + "=<path to libsodium.so>. Secret, SecretArena and the JCA path in dev.hardmem.aead work"
+                    + " without it.");
         }
     }
 
