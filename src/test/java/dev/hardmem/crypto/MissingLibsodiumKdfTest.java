@@ -76,8 +76,8 @@ class MissingLibsodiumKdfTest {
         int n = calls(null, null, null).size();
         assertEquals(n + 1, lines.size(), r.output());
         for (String line : lines.subList(0, n)) {
-            assertTrue(line.contains(": java.lang.UnsupportedOperationException: hardmem's native crypto needs"
-                    + " libsodium") && line.contains("apt-get install libsodium23")
+            assertTrue(line.contains(": java.lang.UnsupportedOperationException: hardmem's native crypto"
+                    + " (dev.hardmem.crypto) and sealed secrets (dev.hardmem.sealed) need libsodium") && line.contains("apt-get install libsodium23")
                     && line.contains("/nonexistent"), line);
         }
         assertEquals("ConstantTime: true", lines.get(n));
