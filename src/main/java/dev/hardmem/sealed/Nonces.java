@@ -1,5 +1,6 @@
 package dev.hardmem.sealed;
 
+import dev.hardmem.internal.alloc.region.PerThread;
 import dev.hardmem.internal.os.Libc;
 
 import java.lang.foreign.Arena;
@@ -14,7 +15,9 @@ import java.lang.foreign.MemorySegment;
  */
 final class Nonces {
     private static final int BATCH = 4096;
-    private static final ThreadLocal<Batch> BATCHES = ThreadLocal.withInitial(Batch::new);
+    /** Found again after the JDK erases a thread's thread-locals; forgotten once the thread has ended. */
+    private static final PerThread<Batch> BATCHES = new PerThread<>(t -> t == null ? null : new Batch(), b -> {
+    });
 
     private Nonces() {
     }
@@ -24,7 +27,7 @@ final class Nonces {
         if (Thread.currentThread().isVirtual() || nonce.byteSize() > BATCH) {
             Libc.getrandom(nonce);
         } else {
-            BATCHES.get().take(nonce);
+            BATCHES.mine().take(nonce);
         }
     }
 

@@ -67,13 +67,16 @@ public final class PeriodicRekey implements AutoCloseable {
     /**
      * Stops: no rekey starts after this returns, and one in progress is waited for. Closing twice does nothing.
      *
-     * @throws IllegalStateException if called from the rekeying thread itself
+     * @throws IllegalStateException if called from the rekeying thread itself, or from inside a {@code read} or
+     *                               {@code write} of a sealed secret (it would wait for a rekey that waits for that
+     *                               access); it keeps running then
      */
     @Override
     public void close() {
         if (Thread.currentThread() == thread) {
             throw new IllegalStateException("a periodic rekey cannot be closed from its own thread");
         }
+        Vault.refuseIfOpen("stop a periodic rekey"); // it would wait for a rekey that waits for this thread
         stopped = true;
         LockSupport.unpark(thread);
         boolean interrupted = false;

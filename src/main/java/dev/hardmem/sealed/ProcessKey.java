@@ -50,6 +50,8 @@ abstract sealed class ProcessKey permits ProcessKey.Shielded, ProcessKey.Coffer 
 
     private final SealingMode mode;
     private final long epoch;
+    /** Guarded by the rekey lock. */
+    private boolean destroyed;
 
     ProcessKey(SealingMode mode, long epoch) {
         this.mode = mode;
@@ -79,8 +81,19 @@ abstract sealed class ProcessKey permits ProcessKey.Shielded, ProcessKey.Coffer 
      */
     abstract void derive(MemorySegment key, MemorySegment work);
 
-    /** Wipes and frees the material. Only the rekey that replaced this key calls it, once. */
-    abstract void destroy();
+    /**
+     * Wipes and frees the material; a second call does nothing. Only a rekey calls it, under its lock, once no sealed
+     * secret is sealed under this key (or on a key it made and could not publish).
+     */
+    final void destroy() {
+        if (!destroyed) {
+            destroyed = true;
+            release();
+        }
+    }
+
+    /** Wipes and frees the material, once. */
+    abstract void release();
 
     /**
      * {@return copies of the key material on the Java heap: the prekey (shielded), or the left and the right half
@@ -113,6 +126,10 @@ abstract sealed class ProcessKey permits ProcessKey.Shielded, ProcessKey.Coffer 
 
     /** BLAKE2b-256, personalised, of {@code prekey} into {@code key}; the state lives in {@code work}. */
     private static void hashPrekey(MemorySegment prekey, MemorySegment key, MemorySegment work) {
+        if (StateSize.BYTES > WORK_BYTES) {
+            throw new IllegalStateException("this libsodium's BLAKE2b state is " + StateSize.BYTES
+                    + " bytes, more than the " + WORK_BYTES + " hardmem keeps for it");
+        }
         MemorySegment state = work.asSlice(0, WORK_BYTES);
         try {
             check(SodiumKdf.blake2bInitPersonal(state, MemorySegment.NULL, KEY_BYTES, PERSONAL), "init");
@@ -121,6 +138,11 @@ abstract sealed class ProcessKey permits ProcessKey.Shielded, ProcessKey.Coffer 
         } finally {
             Zeros.fill(state.address(), WORK_BYTES);
         }
+    }
+
+    /** {@code crypto_generichash_statebytes()}, asked once libsodium is known to be there. */
+    private static final class StateSize {
+        static final long BYTES = SodiumKdf.blake2bStateBytes();
     }
 
     private static void check(int rc, String step) {
@@ -153,7 +175,7 @@ abstract sealed class ProcessKey permits ProcessKey.Shielded, ProcessKey.Coffer 
         }
 
         @Override
-        void destroy() {
+        void release() {
             free(prekey);
         }
 
@@ -216,7 +238,7 @@ abstract sealed class ProcessKey permits ProcessKey.Shielded, ProcessKey.Coffer 
         }
 
         @Override
-        void destroy() {
+        void release() {
             try {
                 free(left);
             } finally {

@@ -146,9 +146,6 @@ public final class SealedSecret<K extends SecretKind> implements AutoCloseable, 
         }
         SecretAllocator.checkSizeAndAlignment(size, 1);
         Sodium.require();
-        // The mode's first key is made here, before any lock of a secret is held: made under one, it could wait for
-        // a rekey that waits for that secret.
-        Vault.current(mode);
         SealedSecret<K> s = new SealedSecret<>(kind, new SealedState(Vault.nextId(), size, mode, Vault.storage()));
         try {
             s.fill(writer);
@@ -234,14 +231,18 @@ public final class SealedSecret<K extends SecretKind> implements AutoCloseable, 
         }
         ReentrantReadWriteLock.ReadLock r = lock.readLock();
         r.lock();
-        try (Scratch.Lease lease = Scratch.take(state.scratchBytes())) {
+        Vault.enter();
+        try {
             checkOpen();
-            MemorySegment scratch = lease.memory();
-            state.open(scratch);
-            try (Arena scope = Arena.ofConfined()) {
-                return reader.apply(Memory.viewFor(state.plain(scratch), scope).asReadOnly());
+            try (Scratch.Lease lease = Scratch.take(state.scratchBytes())) {
+                MemorySegment scratch = lease.memory();
+                state.open(scratch);
+                try (Arena scope = Arena.ofConfined()) {
+                    return reader.apply(Memory.viewFor(state.plain(scratch), scope).asReadOnly());
+                }
             }
         } finally {
+            Vault.exit();
             r.unlock();
             Reference.reachabilityFence(this);
         }
@@ -267,18 +268,38 @@ public final class SealedSecret<K extends SecretKind> implements AutoCloseable, 
         }
         ReentrantReadWriteLock.WriteLock w = lock.writeLock();
         w.lock();
-        try (Scratch.Lease lease = Scratch.take(state.scratchBytes())) {
+        Vault.enter();
+        try {
             checkOpen();
-            MemorySegment scratch = lease.memory();
-            state.open(scratch);
-            try (Arena scope = Arena.ofConfined()) {
-                writer.accept(Memory.viewFor(state.plain(scratch), scope));
-            } finally {
-                state.seal(scratch, Vault.current(state.mode));
+            try (Scratch.Lease lease = Scratch.take(state.scratchBytes())) {
+                MemorySegment scratch = lease.memory();
+                state.open(scratch);
+                Throwable thrown = null;
+                try (Arena scope = Arena.ofConfined()) {
+                    writer.accept(Memory.viewFor(state.plain(scratch), scope));
+                } catch (Throwable t) {
+                    thrown = t;
+                    throw t;
+                } finally {
+                    sealAfterWrite(scratch, thrown);
+                }
             }
         } finally {
+            Vault.exit();
             w.unlock();
             Reference.reachabilityFence(this);
+        }
+    }
+
+    /** Seals what a writer left, even if it threw; a failure to seal is then added to what it threw. */
+    private void sealAfterWrite(MemorySegment scratch, Throwable thrown) {
+        try {
+            state.seal(scratch, Vault.current(state.mode));
+        } catch (Throwable t) {
+            if (thrown == null) {
+                throw t;
+            }
+            thrown.addSuppressed(t);
         }
     }
 
@@ -286,6 +307,7 @@ public final class SealedSecret<K extends SecretKind> implements AutoCloseable, 
     private <X extends Throwable> void fill(SecretConsumer<X> writer) throws X {
         ReentrantReadWriteLock.WriteLock w = state.lock.writeLock();
         w.lock();
+        Vault.enter();
         try (Scratch.Lease lease = Scratch.take(state.scratchBytes())) {
             Vault.remember(state);
             MemorySegment scratch = lease.memory();
@@ -294,6 +316,7 @@ public final class SealedSecret<K extends SecretKind> implements AutoCloseable, 
             }
             state.seal(scratch, Vault.current(state.mode));
         } finally {
+            Vault.exit();
             w.unlock();
         }
     }
@@ -356,14 +379,13 @@ public final class SealedSecret<K extends SecretKind> implements AutoCloseable, 
      * secret closed meanwhile stays closed. The old key material is wiped once every secret has moved. One rekey
      * runs at a time; a second call waits for the first.
      *
-     * <p>Call it where no sealed secret is open on the calling thread (a {@link #rekeyEvery periodic rekey} runs on a
-     * thread of its own). The walk takes each secret's exclusive lock in turn, so from inside a {@code read} it
-     * would wait for that read, or for a thread that waits for it; reaching the secret this thread reads, it
-     * throws instead.
+     * <p>It is refused where a sealed secret is open on the calling thread (a {@link #rekeyEvery periodic rekey} runs
+     * on a thread of its own): the walk takes each secret's exclusive lock in turn, and would wait for this thread's
+     * own access, or for a thread that waits for it.
      *
      * @return the number of secrets re-sealed
-     * @throws IllegalStateException         if called from inside a {@code read} of a sealed secret (it would wait
-     *                                       for that read to end); every secret stays readable
+     * @throws IllegalStateException         if called from inside a {@code read} or {@code write} of a sealed secret
+     *                                       (it would wait for that access to end); nothing is changed
      * @throws UnsupportedOperationException where libsodium is missing, naming the package to install
      */
     public static long rekey() {

@@ -9,6 +9,7 @@ import dev.hardmem.internal.os.SodiumSealing;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.Locale;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -26,6 +27,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <pre>
  *   0   key   32 bytes: the process key, derived, used for one AEAD call, zeroed at once
  *   32  aad    8 bytes: the id, little-endian
+ *   40  nonce 24 bytes: a new nonce, until the ciphertext under it is written
  *   64  plain  size bytes
  *   ..  work   {@link ProcessKey#WORK_BYTES}, 64-byte aligned: the shielded hash's state
  * </pre>
@@ -35,7 +37,9 @@ final class SealedState implements Runnable {
     static final int NONCE = 24;
     static final int TAG = 16;
     private static final int AAD_AT = 32;
+    private static final int NONCE_AT = 40;
     private static final int PLAIN_AT = 64;
+    private static final ValueLayout.OfLong ID = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     final long id;
     final long size;
@@ -117,22 +121,26 @@ final class SealedState implements Runnable {
         return corrupt;
     }
 
-    /** Seals {@link #plain} under {@code under} with a fresh random nonce; the caller holds the lock exclusively. */
+    /**
+     * Seals {@link #plain} under {@code under} with a fresh random nonce; the caller holds the lock exclusively. The
+     * key is derived and the nonce drawn before the storage is touched, so that a failure there leaves it as it was.
+     */
     void seal(MemorySegment scratch, ProcessKey under) {
         MemorySegment k = prepare(scratch);
-        MemorySegment nonce = storage.raw().asSlice(0, NONCE);
+        MemorySegment nonce = scratch.asSlice(NONCE_AT, NONCE);
         try {
-            Nonces.draw(nonce);
             under.derive(k, work(scratch));
+            Nonces.draw(nonce);
             SodiumSealing.encrypt(storage.raw().asSlice(NONCE), plain(scratch), scratch.asSlice(AAD_AT, 8), nonce, k);
         } finally {
             Zeros.fill(k.address(), ProcessKey.KEY_BYTES);
         }
+        MemorySegment.copy(nonce, 0, storage.raw(), 0, NONCE);
         key = under;
     }
 
     private MemorySegment prepare(MemorySegment scratch) {
-        scratch.set(ValueLayout.JAVA_LONG_UNALIGNED, AAD_AT, id);
+        scratch.set(ID, AAD_AT, id);
         return scratch.asSlice(0, ProcessKey.KEY_BYTES);
     }
 

@@ -16,13 +16,15 @@ package dev.hardmem.sealed;
 public enum SealingMode {
     /**
      * memguard's way, fed by a prekey: two 32-byte halves on separate guarded pages; the key is
-     * left ⊕ HChaCha20<sub>right</sub>(c). An attacker needs all 512 bits of both halves. A use costs one
-     * HChaCha20 block (tens of nanoseconds). For secrets read often: the default.
+     * left ⊕ HChaCha20<sub>right</sub>(c). An attacker needs all 512 bits of both halves (each bit they are unsure
+     * of, at a known place, doubles their guesses). A use costs one HChaCha20 block (tens of nanoseconds). For
+     * secrets read often: the default.
      */
     COFFER,
     /**
      * OpenSSH's way: the key is BLAKE2b-256 of a 16 KiB random prekey, hashed again at every use. An attacker needs
-     * all 131,072 bits of the prekey without one error. A use costs a 16 KiB hash (about ten microseconds). For
+     * all 131,072 bits of the prekey: each bit they are unsure of, at a known place, doubles their guesses (of
+     * 16 KiB hashes each), and one error at an unknown place costs a search over all 131,072. A use costs a 16 KiB hash (about ten microseconds). For
      * long-lived secrets read rarely.
      */
     SHIELDED

@@ -37,12 +37,14 @@ final class Vault {
     private static final Set<SealedState> LIVE = ConcurrentHashMap.newKeySet();
     private static final AtomicLong IDS = new AtomicLong();
     private static final ReentrantLock REKEY = new ReentrantLock();
-    /** Guarded by {@link #REKEY} for writes; read without it through {@link #current}. */
+    /** The current key of each mode in use. Guarded by itself; read without a lock through {@link #current}. */
     private static final Map<SealingMode, ProcessKey> KEYS = new EnumMap<>(SealingMode.class);
+    /** How many sealed secrets this thread has open ({@link #enter}). */
+    private static final ThreadLocal<int[]> OPEN = ThreadLocal.withInitial(() -> new int[1]);
     private static volatile ProcessKey coffer;
     private static volatile ProcessKey shielded;
     private static final AtomicLong REKEYS = new AtomicLong();
-    /** Keys replaced by a rekey whose walk did not finish: destroyed by the next walk that does. Guarded by REKEY. */
+    /** Keys replaced, destroyed once a walk finishes (a later one, if this one is cut short). Guarded by REKEY. */
     private static final List<ProcessKey> RETIRED = new ArrayList<>();
 
     private Vault() {
@@ -77,16 +79,13 @@ final class Vault {
     }
 
     private static ProcessKey first(SealingMode mode) {
-        REKEY.lock();
-        try {
+        synchronized (KEYS) {
             ProcessKey k = KEYS.get(mode);
             if (k == null) {
                 k = ProcessKey.create(mode, 1);
                 publish(k);
             }
             return k;
-        } finally {
-            REKEY.unlock();
         }
     }
 
@@ -105,12 +104,10 @@ final class Vault {
      * @return the number of secrets re-sealed
      */
     static long rekey() {
+        refuseIfOpen("rekey");
         REKEY.lock();
         try {
-            for (ProcessKey k : List.copyOf(KEYS.values())) {
-                RETIRED.add(k);
-                publish(ProcessKey.create(k.mode(), k.epoch() + 1));
-            }
+            replaceKeys();
             long moved = 0;
             for (SealedState s : LIVE) {
                 if (move(s)) {
@@ -130,6 +127,52 @@ final class Vault {
         }
     }
 
+    /**
+     * Makes a new key for every mode in use, all of them first (if one cannot be made, nothing changes), then
+     * retires the old ones and publishes the new. Under the lock of {@link #KEYS}, never held while waiting for a
+     * secret, so that the first secret of a mode can be made while a walk runs.
+     */
+    private static void replaceKeys() {
+        synchronized (KEYS) {
+            List<ProcessKey> fresh = new ArrayList<>();
+            try {
+                for (ProcessKey k : KEYS.values()) {
+                    fresh.add(ProcessKey.create(k.mode(), k.epoch() + 1));
+                }
+            } catch (Throwable t) {
+                for (ProcessKey f : fresh) {
+                    f.destroy();
+                }
+                throw t;
+            }
+            for (ProcessKey f : fresh) {
+                RETIRED.add(KEYS.get(f.mode()));
+                publish(f);
+            }
+        }
+    }
+
+    /**
+     * Counts a {@code read} or {@code write} (or the fill of a new secret) open on this thread, until {@link #exit}.
+     * A rekey walks every secret taking its exclusive lock, so a thread that has one open must not start one: it
+     * would wait for itself, or for a thread that waits for it.
+     */
+    static void enter() {
+        OPEN.get()[0]++;
+    }
+
+    static void exit() {
+        OPEN.get()[0]--;
+    }
+
+    /** @throws IllegalStateException if this thread has a sealed secret open */
+    static void refuseIfOpen(String what) {
+        if (OPEN.get()[0] > 0) {
+            throw new IllegalStateException("cannot " + what + " from inside a read or write of a sealed secret: the"
+                    + " rekey takes every sealed secret's lock in turn, and would wait for this thread's own access");
+        }
+    }
+
     /** {@return how many rekeys have completed} */
     static long rekeys() {
         return REKEYS.get();
@@ -137,12 +180,6 @@ final class Vault {
 
     /** Re-seals {@code s} under its mode's current key, unless it is closed, not sealed yet, or already there. */
     private static boolean move(SealedState s) {
-        if (s.lock.getReadHoldCount() > 0) {
-            // A read lock cannot be upgraded: the exclusive lock would wait for this thread's own read, forever,
-            // holding REKEY. The walk ends here; the keys it retired stay until a later walk finishes.
-            throw new IllegalStateException("cannot rekey from inside a read of a sealed secret: the rekey would wait"
-                    + " for that read to end");
-        }
         ReentrantReadWriteLock.WriteLock w = s.lock.writeLock();
         w.lock();
         try {
@@ -151,12 +188,14 @@ final class Vault {
                 return false;
             }
             try (Scratch.Lease lease = Scratch.take(s.scratchBytes())) {
-                s.open(lease.memory());
+                try {
+                    s.open(lease.memory());
+                } catch (MemoryCorruptionError e) {
+                    // It cannot be opened under any key: it stays corrupt, and no longer needs the old key.
+                    s.markCorrupt();
+                    return false;
+                }
                 s.seal(lease.memory(), to);
-            } catch (MemoryCorruptionError e) {
-                // It cannot be opened under any key: it stays corrupt, and no longer needs the old key.
-                s.markCorrupt();
-                return false;
             }
             return true;
         } finally {

@@ -333,10 +333,21 @@ class RekeyUnderLoadTest {
         assertTrue(SealedSecret.rekey() >= 2);
         assertEquals(epoch + 1, epoch(s));
         assertEquals(3, (int) s.read(RekeyUnderLoadTest::value));
-        // Inside a write it is this thread's own exclusive lock: the rekey moves the secret, then the write seals it.
-        s.write(seg -> SealedSecret.rekey());
+        // Inside a write too, and inside the writer of a new secret: the walk could wait for a thread that waits
+        // for this one. Refused before anything changes: no new key is made.
+        long now = Vault.current(SealingMode.COFFER).epoch();
+        assertThrows(IllegalStateException.class, () -> s.write(seg -> SealedSecret.rekey()));
+        assertThrows(IllegalStateException.class,
+                () -> SealedSecret.withContents(SecretKind.Key.class, 8, seg -> SealedSecret.rekey()));
+        assertEquals(now, Vault.current(SealingMode.COFFER).epoch());
         assertEquals(3, (int) s.read(RekeyUnderLoadTest::value));
-        assertEquals(Vault.current(SealingMode.COFFER).epoch(), epoch(s));
+        // Stopping a periodic rekey from inside a read could wait for a rekey that waits for the read: refused too.
+        PeriodicRekey periodic = SealedSecret.rekeyEvery(Duration.ofHours(1));
+        assertThrows(IllegalStateException.class, () -> s.read(seg -> {
+            periodic.close();
+            return null;
+        }));
+        periodic.close();
     }
 
     @Test

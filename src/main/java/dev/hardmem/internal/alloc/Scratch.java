@@ -4,6 +4,7 @@ import dev.hardmem.guarded.GuardPolicy;
 import dev.hardmem.guarded.GuardedAllocator;
 import dev.hardmem.guarded.Tier;
 import dev.hardmem.internal.alloc.region.Block;
+import dev.hardmem.internal.alloc.region.PerThread;
 import dev.hardmem.internal.alloc.region.Zeros;
 
 import java.lang.foreign.MemorySegment;
@@ -13,9 +14,9 @@ import java.lang.foreign.MemorySegment;
  * verified, a sealed secret's plaintext inside {@code read}, a derived key between two downcalls.
  *
  * <p>Each platform thread keeps one slot of {@link #SLOT_SIZE} bytes in the isolated tier of an allocator of its own
- * (locked, not dumped, wiped on fork, a guard page on each side), made on the thread's first use and freed by the
- * leak watcher once the thread has ended. A lease of the slot costs no allocation and no system call; closing it
- * zeroes exactly the bytes it leased. A request the slot cannot serve (larger than the slot, on a virtual thread,
+ * (locked, not dumped, wiped on fork, a guard page on each side), made on the thread's first use and freed once
+ * the thread has ended (when the next thread makes its slot). A lease of the slot costs no allocation and no system
+ * call; closing it zeroes exactly the bytes it leased. A request the slot cannot serve (larger than the slot, on a virtual thread,
  * which can move between carriers while a lease is open, or while this thread's slot is already leased: nested
  * calls) gets a block of its own from that allocator, wiped and freed when the lease closes.
  *
@@ -32,7 +33,12 @@ public final class Scratch {
      * among the secrets of the shared allocator.
      */
     private static final GuardedAllocator MEMORY = GuardedAllocator.create(GuardPolicy.defaults());
-    private static final ThreadLocal<Slot> SLOTS = ThreadLocal.withInitial(Slot::new);
+    /**
+     * One slot per platform thread, found again after the JDK erases a thread's thread-locals (a {@code Cleaner}'s
+     * before each cleanup, common-pool workers when idle); the slot of a thread that ended is freed when the next
+     * thread makes its own.
+     */
+    private static final PerThread<Slot> SLOTS = new PerThread<>(t -> t == null ? null : new Slot(), Slot::free);
 
     private Scratch() {
     }
@@ -45,7 +51,7 @@ public final class Scratch {
      */
     public static Lease take(long size) {
         if (size <= SLOT_SIZE && !Thread.currentThread().isVirtual()) {
-            Slot s = SLOTS.get();
+            Slot s = SLOTS.mine();
             if (!s.leased) {
                 s.leased = true;
                 s.used = size;
@@ -67,17 +73,14 @@ public final class Scratch {
 
     /** One platform thread's slot, leased to one call at a time; its own lease object. */
     private static final class Slot extends Lease {
-        private final Block block;
+        private final GuardedHeap heap = GuardedAccess.heapOf(MEMORY);
+        private final Block block = heap.allocate(SLOT_SIZE, 64, Tier.ISOLATED, false);
         private boolean leased;
         private long used;
 
-        Slot() {
-            GuardedHeap heap = GuardedAccess.heapOf(MEMORY);
-            Block b = heap.allocate(SLOT_SIZE, 64, Tier.ISOLATED, false);
-            this.block = b;
-            // The slot is zeroed after every lease; when its thread has ended the watcher frees it (quietly: a
-            // thread that ends is not a leak). The action refers to the block, never to the slot.
-            Leaks.register(this, () -> heap.free(b));
+        /** Frees the slot of a thread that ended (zeroed after its last lease, and wiped again by the free). */
+        void free() {
+            heap.free(block);
         }
 
         @Override

@@ -13,7 +13,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * What sealed secrets call on every {@code read}: libsodium's HChaCha20 core and XChaCha20-Poly1305 in combined
  * mode, as critical downcalls (no thread-state transition: a 32-byte open costs a few hundred nanoseconds, and the
  * transition would be a tenth of it). Critical calls must not run long, so the callers use them for messages up to
- * {@link #CRITICAL_LIMIT} bytes and {@link SodiumAead} above.
+ * {@link #CRITICAL_LIMIT} bytes and {@link SodiumAead} above. None of these calls waits on anything: the worst
+ * case is a page fault on memory the kernel swapped out (a sealed secret's storage is locked best-effort only),
+ * which holds up a safepoint exactly as the same read from Java code would.
  *
  * <p>Call {@link Sodium#require()} before the first call: the handles live in a holder class that initialises on
  * first use.
