@@ -4,7 +4,7 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * What runs an AEAD natively. {@link SodiumAeadBackend} (libsodium) is the one there is; a libcrypto (OpenSSL 3)
- * backend would implement the same four operations. Everything above this interface (argument checks, nonces, key
+ * backend would implement the same operations. Everything above this interface (argument checks, nonces, key
  * separation, scratch memory, the wire format) is the same whichever backend runs.
  *
  * <p>Every segment given to {@link #seal} and {@link #open} is native and alive, and its size has been checked
@@ -29,6 +29,24 @@ interface AeadBackend {
      */
     boolean open(AeadAlgorithm algorithm, MemorySegment out, MemorySegment ciphertext, MemorySegment aad,
                  MemorySegment nonce, MemorySegment key);
+
+    /**
+     * {@return whether {@link #verify} and {@link #decryptVerified} run {@code algorithm}: a check of the tag that
+     * writes nothing, then a decryption straight into the destination} Where they do, an open needs no scratch
+     * copy of the plaintext. Never throws.
+     */
+    boolean verifiesApart(AeadAlgorithm algorithm);
+
+    /** {@return whether {@code tag} is the tag of {@code ciphertext} (without its tag) and {@code aad}} Writes nothing. */
+    boolean verify(AeadAlgorithm algorithm, MemorySegment ciphertext, MemorySegment tag, MemorySegment aad,
+                   MemorySegment nonce, MemorySegment key);
+
+    /**
+     * Decrypts {@code ciphertext} (without its tag) into {@code out}, its exact size: the same memory or memory apart
+     * from it. Only after {@link #verify} returned true for the same arguments.
+     */
+    void decryptVerified(AeadAlgorithm algorithm, MemorySegment out, MemorySegment ciphertext, MemorySegment nonce,
+                         MemorySegment key);
 
     /** {@return whether {@code algorithm} runs here, with the backend there is} Never throws. */
     static boolean available(AeadAlgorithm algorithm) {

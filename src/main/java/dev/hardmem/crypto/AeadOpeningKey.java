@@ -23,10 +23,14 @@ import javax.crypto.AEADBadTagException;
  * }
  *
  * <h2>Releasing no plaintext</h2>
- * libsodium decrypts into guarded scratch memory of hardmem's own (the calling thread's scratch slot up to about
- * 4 KiB, a block of its own above), and only once the tag has verified is the plaintext copied to the destination;
- * the scratch memory is wiped on every path. When the tag does not verify, {@link AEADBadTagException} is thrown and the destination is left exactly as it was (libsodium
- * itself would write to its output: its AES-GCM decrypts before it compares the tag, then zeroes what it wrote).
+ * Nothing is written to the destination before the tag has verified. For the ChaCha20 AEADs and a native
+ * destination, libsodium checks the tag with a call that writes nothing, then decrypts straight into the
+ * destination. Otherwise (AES-256-GCM, whose libsodium open decrypts as it verifies; a heap destination; one that
+ * overlaps the nonce or part of the ciphertext) libsodium decrypts into guarded scratch memory of hardmem's own (the
+ * calling thread's scratch slot up to about 4 KiB, a block of its own above), the plaintext is copied to the
+ * destination once the tag has verified, and the scratch memory is wiped on every path. When the tag does not
+ * verify, {@link AEADBadTagException} is thrown and the destination is left exactly as it was (libsodium's one-call
+ * open would write to its output: it zeroes it, and its AES-GCM decrypts into it first).
  * The scratch memory is as large as the plaintext, and locked like every guarded allocation.
  *
  * <p>The key's bytes stay in the {@link Secret}, which this object borrows and does not close. An

@@ -53,6 +53,23 @@ final class SodiumAeadBackend implements AeadBackend {
     }
 
     @Override
+    public boolean verifiesApart(AeadAlgorithm algorithm) {
+        return algorithm != AeadAlgorithm.AES_256_GCM; // libsodium's AES-GCM decrypts as it verifies
+    }
+
+    @Override
+    public boolean verify(AeadAlgorithm algorithm, MemorySegment ciphertext, MemorySegment tag, MemorySegment aad,
+                          MemorySegment nonce, MemorySegment key) {
+        return SodiumAead.verify(code(algorithm), ciphertext, tag, aad, nonce, key) == 0;
+    }
+
+    @Override
+    public void decryptVerified(AeadAlgorithm algorithm, MemorySegment out, MemorySegment ciphertext,
+                                MemorySegment nonce, MemorySegment key) {
+        SodiumAead.decryptVerified(code(algorithm), out, ciphertext, nonce, key);
+    }
+
+    @Override
     public boolean open(AeadAlgorithm algorithm, MemorySegment out, MemorySegment ciphertext, MemorySegment aad,
                         MemorySegment nonce, MemorySegment key) {
         return SodiumAead.decrypt(code(algorithm), out, ciphertext, aad, nonce, key) == 0;

@@ -47,6 +47,17 @@ public final class SodiumAead {
         static final MethodHandle DECRYPT_XCHACHA = Sodium.handle(PREFIX[0] + "_decrypt", DECRYPT_SHAPE);
         static final MethodHandle DECRYPT_CHACHA = Sodium.handle(PREFIX[1] + "_decrypt", DECRYPT_SHAPE);
         static final MethodHandle DECRYPT_AES = Sodium.handle(PREFIX[2] + "_decrypt", DECRYPT_SHAPE);
+        // int decrypt_detached(m, nsec, c, clen, mac, ad, adlen, npub, k): with m NULL, libsodium verifies only
+        private static final FunctionDescriptor VERIFY_SHAPE = FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS,
+                ADDRESS, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS);
+        static final MethodHandle VERIFY_XCHACHA = Sodium.handle(PREFIX[0] + "_decrypt_detached", VERIFY_SHAPE);
+        static final MethodHandle VERIFY_CHACHA = Sodium.handle(PREFIX[1] + "_decrypt_detached", VERIFY_SHAPE);
+        // int crypto_stream_xchacha20_xor_ic(c, m, mlen, n, uint64_t ic, k)
+        static final MethodHandle XOR_XCHACHA = Sodium.handle("crypto_stream_xchacha20_xor_ic",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS));
+        // int crypto_stream_chacha20_ietf_xor_ic(c, m, mlen, n, uint32_t ic, k)
+        static final MethodHandle XOR_CHACHA = Sodium.handle("crypto_stream_chacha20_ietf_xor_ic",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, JAVA_INT, ADDRESS));
         static final long[] MESSAGE_BYTES_MAX = new long[PREFIX.length];
         static final MethodHandle AES_AVAILABLE =
                 Sodium.handle("crypto_aead_aes256gcm_is_available", FunctionDescriptor.of(JAVA_INT));
@@ -110,6 +121,54 @@ public final class SodiumAead {
                         ad.byteSize(), npub, k);
                 default -> throw new IllegalArgumentException("no such algorithm: " + algorithm);
             };
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+
+    /**
+     * {@code crypto_aead_*_decrypt_detached(NULL, NULL, c, clen, mac, ad, adlen, npub, k)}: verifies the tag
+     * {@code mac} of {@code c} and writes nothing. XChaCha20-Poly1305 and ChaCha20-Poly1305 only (libsodium's
+     * AES-GCM has no verify-only call).
+     *
+     * @return libsodium's result: 0 if the tag verified, -1 if not
+     */
+    public static int verify(int algorithm, MemorySegment c, MemorySegment mac, MemorySegment ad, MemorySegment npub,
+                             MemorySegment k) {
+        Sodium.require();
+        MemorySegment none = MemorySegment.NULL;
+        try {
+            return switch (algorithm) {
+                case XCHACHA20_POLY1305_IETF -> (int) Handles.VERIFY_XCHACHA.invokeExact(none, none, c, c.byteSize(),
+                        mac, ad, ad.byteSize(), npub, k);
+                case CHACHA20_POLY1305_IETF -> (int) Handles.VERIFY_CHACHA.invokeExact(none, none, c, c.byteSize(),
+                        mac, ad, ad.byteSize(), npub, k);
+                default -> throw new IllegalArgumentException("no verify-only call for " + PREFIX[algorithm]);
+            };
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+
+    /**
+     * Decrypts {@code c} into {@code m} (the same size; the same memory, or memory apart from it) with the AEAD's
+     * stream cipher from block 1, as its decryption does once the tag has verified: {@code
+     * crypto_stream_xchacha20_xor_ic} or {@code crypto_stream_chacha20_ietf_xor_ic}. Call it only after
+     * {@link #verify} returned 0 for the same arguments.
+     */
+    public static void decryptVerified(int algorithm, MemorySegment m, MemorySegment c, MemorySegment npub,
+                                       MemorySegment k) {
+        Sodium.require();
+        try {
+            int r = switch (algorithm) {
+                case XCHACHA20_POLY1305_IETF -> (int) Handles.XOR_XCHACHA.invokeExact(m, c, c.byteSize(), npub, 1L, k);
+                case CHACHA20_POLY1305_IETF -> (int) Handles.XOR_CHACHA.invokeExact(m, c, c.byteSize(), npub, 1, k);
+                default -> throw new IllegalArgumentException("no stream cipher for " + PREFIX[algorithm]);
+            };
+            if (r != 0) {
+                throw new IllegalStateException(PREFIX[algorithm] + ": the stream cipher refused " + c.byteSize()
+                        + " bytes that hardmem checked");
+            }
         } catch (Throwable t) {
             throw Libc.rethrow(t);
         }
