@@ -12,8 +12,11 @@ import java.lang.foreign.MemorySegment;
  * What sealing and opening share: the checks made before any nonce is consumed or any key is read, and the one
  * call to the backend with every argument in native memory. Heap segments are copied to native memory first (a
  * plaintext into guarded scratch memory); an output that is on the heap, or overlaps an input, is written to
- * scratch memory first and copied when the call is done. An open always decrypts into guarded scratch memory
- * and copies the plaintext out only once the tag has verified; the scratch memory is wiped on every path.
+ * scratch memory first and copied when the call is done. An open writes to the destination only once the tag has
+ * verified: where the backend can check a tag without writing (libsodium's ChaCha20 AEADs) and the destination is
+ * native, it checks, then decrypts straight into the destination; otherwise it decrypts into guarded scratch memory
+ * ({@link Scratch}: this thread's slot for messages up to about 4 KiB, a block of its own above) and copies the
+ * plaintext out once the tag has verified; the scratch memory is wiped on every path.
  */
 final class AeadCore {
     private AeadCore() {

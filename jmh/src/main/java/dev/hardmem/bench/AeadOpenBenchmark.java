@@ -44,8 +44,9 @@ import static dev.hardmem.bench.AeadSealBenchmark.random;
  * once in the set-up, over and over (a receiver may open a message with any nonce any number of times).
  * <ul>
  *   <li>{@code hardmemNative}: {@link AeadOpeningKey#openWire} through libsodium, from a native segment holding
- *       nonce ‖ ciphertext ‖ tag into a {@link SecretArena} segment. It decrypts into guarded scratch memory of its
- *       own, and copies the plaintext out only once the tag has verified; that allocation, the copy and the wipe
+ *       nonce ‖ ciphertext ‖ tag into a {@link SecretArena} segment. It writes there only once the tag has
+ *       verified: the ChaCha20 AEADs check the tag with a call that writes nothing, then decrypt straight into the
+ *       destination; AES-256-GCM decrypts into the thread's guarded scratch memory, and the copy out and the wipe
  *       of the scratch memory are part of every open.</li>
  *   <li>{@code hardmemJca}: hardmem's JCA path, {@link OpeningKey#open}, for reference: a new {@code Cipher} per
  *       message, the key lent as a {@code byte[]} and wiped, from a native segment into a {@code SecretArena}
