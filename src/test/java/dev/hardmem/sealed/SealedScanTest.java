@@ -185,7 +185,8 @@ class SealedScanTest {
             String skipped = report.get(phase + " skipped");
             assertTrue(skipped != null, output);
             for (String s : skipped.split("; ")) {
-                assertTrue(s.isEmpty() || s.startsWith("[vvar") || s.startsWith("/secretmem (deleted) ("),
+                assertTrue(s.isEmpty() || s.startsWith("[vvar") || s.startsWith("/secretmem (deleted) (")
+                                || s.startsWith(MemoryScan.GONE + " ("),
                         phase + " skipped " + s + "\n" + output);
             }
             long searched = Long.parseLong(report.get(phase + " searched").split(" ")[0]);

@@ -84,6 +84,9 @@ public final class MemoryScan {
         return plain;
     }
 
+    /** How {@link Result#unreadable()} names pages unmapped (or made unreadable) between listing and reading. */
+    public static final String GONE = "[unmapped during the scan]";
+
     /**
      * {@return where each pattern lies in this process's readable memory, now}
      *
@@ -119,7 +122,10 @@ public final class MemoryScan {
                     long n = readAt(mem, buffer, pos, len);
                     if (n == 0) {
                         long next = Math.min((pos + PAGE) & -PAGE, run[1]);
-                        refused.merge(nameAt(mappings, pos), (next - pos + PAGE - 1) / PAGE, Long::sum);
+                        // The JVM unmaps and remaps memory while the scan runs (a heap region given back, a thread's
+                        // stack): a page no longer mapped readable holds nothing to find, and is not a refusal.
+                        String why = readableNow(pos) ? nameAt(mappings, pos) : GONE;
+                        refused.merge(why, (next - pos + PAGE - 1) / PAGE, Long::sum);
                         pos = next;
                         continue;
                     }
@@ -192,6 +198,16 @@ public final class MemoryScan {
             }
         }
         return less;
+    }
+
+    /** {@return whether {@code address} is in a readable mapping now, by a fresh read of /proc/self/maps} */
+    private static boolean readableNow(long address) throws IOException {
+        for (Mapping m : readableMappings(new ArrayList<>())) {
+            if (m.start() <= address && address < m.end()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String nameAt(List<Mapping> mappings, long address) {
