@@ -139,19 +139,28 @@ final class AeadCore {
     private static boolean openApart(AeadBackend backend, AeadAlgorithm algorithm, Secret<SecretKind.Key> key,
                                      MemorySegment nonce, MemorySegment ciphertext, MemorySegment aad,
                                      MemorySegment out) {
-        long length = out.byteSize();
-        try (Scratch.Lease lease = Scratch.take(nonce.isNative() ? 0 : nonce.byteSize())) {
-            MemorySegment n = nonce.isNative() ? nonce : lease.memory().copyFrom(nonce);
-            MemorySegment c = ciphertext.asSlice(0, length);
-            MemorySegment tag = ciphertext.asSlice(length);
-            return key.read(k -> {
-                if (!backend.verify(algorithm, c, tag, aad, n, k)) {
-                    return false;
-                }
-                backend.decryptVerified(algorithm, out, c, n, k);
-                return true;
-            });
+        if (nonce.isNative()) {
+            return verifyThenDecrypt(backend, algorithm, key, nonce, ciphertext, aad, out);
         }
+        try (Scratch.Lease lease = Scratch.take(nonce.byteSize())) {
+            MemorySegment n = lease.memory().copyFrom(nonce);
+            return verifyThenDecrypt(backend, algorithm, key, n, ciphertext, aad, out);
+        }
+    }
+
+    private static boolean verifyThenDecrypt(AeadBackend backend, AeadAlgorithm algorithm, Secret<SecretKind.Key> key,
+                                             MemorySegment nonce, MemorySegment ciphertext, MemorySegment aad,
+                                             MemorySegment out) {
+        long length = out.byteSize();
+        MemorySegment c = ciphertext.asSlice(0, length);
+        MemorySegment tag = ciphertext.asSlice(length);
+        return key.read(k -> {
+            if (!backend.verify(algorithm, c, tag, aad, nonce, k)) {
+                return false;
+            }
+            backend.decryptVerified(algorithm, out, c, nonce, k);
+            return true;
+        });
     }
 
     private static MemorySegment copy(MemorySegment source, Arena into) {

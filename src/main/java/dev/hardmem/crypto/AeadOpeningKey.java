@@ -97,8 +97,9 @@ public final class AeadOpeningKey {
      *                                  of the algorithm, or the destination is too small or read-only
      * @throws IllegalStateException    if the key is closed, or a segment is not alive
      * @throws WrongThreadException     if a segment is confined to another thread
-     * @throws dev.hardmem.guarded.MemoryBudgetException if there is no locked memory for the scratch copy the open
-     *                                  decrypts into (as large as the plaintext) under {@code RLIMIT_MEMLOCK}
+     * @throws dev.hardmem.guarded.MemoryBudgetException if the open needs a scratch copy (AES-256-GCM, a heap or
+     *                                  overlapping destination; as large as the plaintext) and there is no locked
+     *                                  memory for it under {@code RLIMIT_MEMLOCK}
      */
     public long open(UsedNonce nonce, MemorySegment ciphertext, MemorySegment aad, MemorySegment destination)
             throws AEADBadTagException {
@@ -130,8 +131,9 @@ public final class AeadOpeningKey {
      *                                  destination is too small or read-only
      * @throws IllegalStateException    if the key is closed, or a segment is not alive
      * @throws WrongThreadException     if a segment is confined to another thread
-     * @throws dev.hardmem.guarded.MemoryBudgetException if there is no locked memory for the scratch copy the open
-     *                                  decrypts into (as large as the plaintext) under {@code RLIMIT_MEMLOCK}
+     * @throws dev.hardmem.guarded.MemoryBudgetException if the open needs a scratch copy (AES-256-GCM, a heap or
+     *                                  overlapping destination; as large as the plaintext) and there is no locked
+     *                                  memory for it under {@code RLIMIT_MEMLOCK}
      */
     public long openWire(MemorySegment message, MemorySegment aad, MemorySegment destination)
             throws AEADBadTagException {

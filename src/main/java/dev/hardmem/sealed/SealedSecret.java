@@ -37,8 +37,9 @@ import javax.security.auth.Destroyable;
  * anything that can read the process: a speculative-execution or Rowhammer read, an over-read in a native library,
  * a cold-boot or DMA snapshot, a core dump taken by a tool that ignores {@code MADV_DONTDUMP}, root reading
  * {@code /proc/PID/mem}. A sealed secret is XChaCha20-Poly1305 ciphertext there, under a process key that is itself
- * never whole in memory at rest ({@link SealingMode}): to decrypt it, an attacker must read every bit of the key
- * material and the ciphertext, without one error. A changed bit in either makes every {@code read} fail closed
+ * never whole in memory at rest ({@link SealingMode}): to decrypt it, an attacker must get every bit of the key
+ * material and of the ciphertext, and each bit they are unsure of costs them a search ({@link SealingMode} says
+ * how much). A changed bit in either makes every {@code read} fail closed
  * with {@link dev.hardmem.MemoryCorruptionError}, never return wrong bytes. An attacker who can read all of memory,
  * at the moment a {@code read} runs or at any time, reads the key material too: sealing does not stop that.
  *

@@ -43,7 +43,6 @@ final class Vault {
     private static final ThreadLocal<int[]> OPEN = ThreadLocal.withInitial(() -> new int[1]);
     private static volatile ProcessKey coffer;
     private static volatile ProcessKey shielded;
-    private static final AtomicLong REKEYS = new AtomicLong();
     /** Keys replaced, destroyed once a walk finishes (a later one, if this one is cut short). Guarded by REKEY. */
     private static final List<ProcessKey> RETIRED = new ArrayList<>();
 
@@ -120,7 +119,6 @@ final class Vault {
                 k.destroy();
             }
             RETIRED.clear();
-            REKEYS.incrementAndGet();
             return moved;
         } finally {
             REKEY.unlock();
@@ -171,11 +169,6 @@ final class Vault {
             throw new IllegalStateException("cannot " + what + " from inside a read or write of a sealed secret: the"
                     + " rekey takes every sealed secret's lock in turn, and would wait for this thread's own access");
         }
-    }
-
-    /** {@return how many rekeys have completed} */
-    static long rekeys() {
-        return REKEYS.get();
     }
 
     /** Re-seals {@code s} under its mode's current key, unless it is closed, not sealed yet, or already there. */

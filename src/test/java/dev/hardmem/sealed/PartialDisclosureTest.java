@@ -28,6 +28,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -271,6 +272,7 @@ class PartialDisclosureTest {
         Disclosed d = disclose(make(mode), material).get(1); // 32 bytes: 72 bytes of nonce, ciphertext and tag
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment key = deriveKey(mode, offHeap(material.getFirst(), arena), arena);
+            assertNotNull(open(key, d.id(), d.storage()), "the control: the storage as it is opens");
             for (int bit = 0; bit < d.storage().length * 8; bit++) {
                 byte[] changed = d.storage().clone();
                 changed[bit / 8] ^= (byte) (1 << (bit % 8));

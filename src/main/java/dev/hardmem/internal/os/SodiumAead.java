@@ -10,7 +10,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * libsodium's AEADs in combined mode ({@code crypto_aead_*_encrypt} and {@code _decrypt}: the ciphertext followed
- * by the 16-byte tag), as thin downcalls: segments in, libsodium's return value out. Lengths are the segments'
+ * by the 16-byte tag), and for the ChaCha20 AEADs a verify-only call and the stream cipher that decrypts once the
+ * tag has verified, as thin downcalls: segments in, libsodium's return value out. Lengths are the segments'
  * sizes. No argument is checked here beyond what the JDK checks for every downcall (alive, accessible, native):
  * the callers check sizes against libsodium's limits first.
  *
