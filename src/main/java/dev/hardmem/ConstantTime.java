@@ -1,5 +1,7 @@
 package dev.hardmem;
 
+import dev.hardmem.internal.keys.Borrows;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Objects;
@@ -161,20 +163,6 @@ public final class ConstantTime {
         if (a == b) {
             return a.read(s -> true); // open, or it throws
         }
-        // By identity hash, and in the rare tie, under one lock (a counter of secrets would be an atomic every
-        // thread shares).
-        int h = System.identityHashCode(a);
-        int o = System.identityHashCode(b);
-        if (h == o) {
-            synchronized (TIE) {
-                return a.read(x -> b.read(y -> ConstantTime.equals(x, y)));
-            }
-        }
-        Secret<?> first = h < o ? a : b;
-        Secret<?> second = first == a ? b : a;
-        return first.read(x -> second.read(y -> ConstantTime.equals(x, y)));
+        return Borrows.inOneOrder(a, b, (p, q) -> p.read(x -> q.read(y -> ConstantTime.equals(x, y))));
     }
-
-    /** The lock two secrets with the same identity hash are compared under. */
-    private static final Object TIE = new Object();
 }

@@ -5,6 +5,7 @@ import dev.hardmem.internal.alloc.GuardedAccess;
 import dev.hardmem.internal.alloc.Leaks;
 import dev.hardmem.internal.alloc.SecretAllocator;
 import dev.hardmem.internal.alloc.region.Block;
+import dev.hardmem.internal.keys.Borrows;
 import dev.hardmem.internal.os.Libc;
 import dev.hardmem.internal.os.Memory;
 
@@ -393,9 +394,7 @@ public final class Secret<K extends SecretKind> implements AutoCloseable, Destro
 
     /** {@return the refusal of {@code what} on a thread that has this secret open, naming how it has it open} */
     private IllegalStateException openOnThisThread(String what) {
-        String open = lock.isWriteLockedByCurrentThread() ? "writing" : "reading";
-        return new IllegalStateException("cannot " + what + ": this thread has the secret open for " + open
-                + " (a secret has many readers or one writer)");
+        return Borrows.openOnThisThread(lock, what);
     }
 
     /**

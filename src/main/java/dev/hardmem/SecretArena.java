@@ -7,6 +7,7 @@ import dev.hardmem.internal.alloc.SecretAllocator;
 import dev.hardmem.internal.alloc.UnguardedAllocator;
 import dev.hardmem.internal.alloc.region.Block;
 import dev.hardmem.internal.alloc.region.FreeListener;
+import dev.hardmem.internal.keys.Borrows;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -273,7 +274,7 @@ public final class SecretArena implements Arena {
     }
 
     static IllegalStateException alreadyClosed() {
-        return new IllegalStateException("Already closed");
+        return Borrows.alreadyClosed();
     }
 
     /**

@@ -117,11 +117,7 @@ abstract sealed class ProcessKey permits ProcessKey.Shielded, ProcessKey.Coffer 
     }
 
     private static void free(Block b) {
-        try {
-            b.wipe();
-        } finally {
-            GuardedAccess.heapOf(KEYS).free(b);
-        }
+        GuardedAccess.heapOf(KEYS).free(b); // wipes first, as every free does
     }
 
     /** BLAKE2b-256, personalised, of {@code prekey} into {@code key}; the state lives in {@code work}. */

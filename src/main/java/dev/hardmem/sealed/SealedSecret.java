@@ -7,6 +7,7 @@ import dev.hardmem.SecretFunction;
 import dev.hardmem.SecretKind;
 import dev.hardmem.internal.alloc.Leaks;
 import dev.hardmem.internal.alloc.Scratch;
+import dev.hardmem.internal.keys.Borrows;
 import dev.hardmem.internal.alloc.SecretAllocator;
 import dev.hardmem.internal.os.Libc;
 import dev.hardmem.internal.os.Memory;
@@ -61,9 +62,6 @@ import javax.security.auth.Destroyable;
  * @param <K> the kind of secret
  */
 public final class SealedSecret<K extends SecretKind> implements AutoCloseable, Destroyable {
-    /** Orders the locks of two secrets whose identity hashes are equal, for {@link #contentEquals}. */
-    private static final Object TIE = new Object();
-
     private final Class<K> kind;
     private final SealedState state;
     private final Leaks.Registration cleanable;
@@ -323,14 +321,12 @@ public final class SealedSecret<K extends SecretKind> implements AutoCloseable, 
     }
 
     private IllegalStateException openOnThisThread(String what) {
-        String open = state.lock.isWriteLockedByCurrentThread() ? "writing" : "reading";
-        return new IllegalStateException("cannot " + what + ": this thread has the secret open for " + open
-                + " (a secret has many readers or one writer)");
+        return Borrows.openOnThisThread(state.lock, what);
     }
 
     private void checkOpen() {
         if (state.closed) {
-            throw new IllegalStateException("Already closed");
+            throw Borrows.alreadyClosed();
         }
     }
 
@@ -346,19 +342,8 @@ public final class SealedSecret<K extends SecretKind> implements AutoCloseable, 
         if (other == this) {
             return read(a -> true); // open, or it throws
         }
-        // Both are held at once, so they are locked in one order (by identity hash; a tie under one lock): taken in
-        // the callers' order, a comparison of a with b and one of b with a could each wait, behind a writer, for
-        // the secret the other holds.
-        int h = System.identityHashCode(this);
-        int o = System.identityHashCode(other);
-        if (h == o) {
-            synchronized (TIE) {
-                return read(a -> other.read(b -> ConstantTime.equals(a, b)));
-            }
-        }
-        SealedSecret<K> first = h < o ? this : other;
-        SealedSecret<K> second = h < o ? other : this;
-        return first.read(a -> second.read(b -> ConstantTime.equals(a, b)));
+        // Both are held at once: in one order, whoever compares which with which.
+        return Borrows.inOneOrder(this, other, (x, y) -> x.read(a -> y.read(b -> ConstantTime.equals(a, b))));
     }
 
     /**
